@@ -1,0 +1,26 @@
+package guard
+
+import "errors"
+
+// Sentinel errors carried by [Decision.Err]; test with errors.Is.
+var (
+	ErrMissingIdentity   = errors.New("guard: missing downstream identity")
+	ErrInvalidIdentity   = errors.New("guard: invalid downstream identity")
+	ErrWrongAudience     = errors.New("guard: identity addressed to another service")
+	ErrWrongTool         = errors.New("guard: identity issued for another tool")
+	ErrInsufficientScope = errors.New("guard: insufficient scope")
+	ErrRateLimited       = errors.New("guard: rate limited")
+	ErrUnknownKey        = errors.New("guard: unknown signing key")
+	ErrNoKey             = errors.New("guard: no verification key: use WithPublicKey or WithJWKSURL")
+)
+
+// Reasons reported in [Decision.Reason].
+const (
+	ReasonGranted           = "granted"
+	ReasonMissingIdentity   = "missing_identity"
+	ReasonInvalidIdentity   = "invalid_identity"
+	ReasonWrongAudience     = "wrong_audience"
+	ReasonWrongTool         = "wrong_tool"
+	ReasonInsufficientScope = "insufficient_scope"
+	ReasonRateLimited       = "rate_limited"
+)

@@ -1,0 +1,149 @@
+package guard
+
+import (
+	"context"
+	stderrors "errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/tracegate/tracegate/gateway/policy/ratestore"
+	"go-micro.dev/v5/errors"
+	"go-micro.dev/v5/server"
+)
+
+// Decision is the outcome of one guarded call, passed to the decision hook.
+type Decision struct {
+	Allowed    bool
+	Reason     string // one of the Reason… constants
+	Code       int32  // 0 when allowed, else 401, 403 or 429
+	Service    string
+	Endpoint   string
+	Identity   Identity // zero when no identity could be verified
+	Required   []string // scopes the endpoint declares
+	Matched    []string // declared scopes the identity holds
+	RetryAfter time.Duration
+	Err        error // cause of a denial; errors.Is with the Err… sentinels
+}
+
+type wrapper struct {
+	cfg    config
+	keys   *keySource
+	scopes *endpointScopes
+	limits *ratestore.Store
+}
+
+// New returns a go-micro handler wrapper enforcing the downstream identity,
+// or ErrNoKey if neither WithPublicKey nor WithJWKSURL is given.
+func New(opts ...Option) (server.HandlerWrapper, error) {
+	w, err := newWrapper(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return w.wrap, nil
+}
+
+// NewHandlerWrapper is New for use inline in server options; like
+// regexp.MustCompile it panics on a configuration error (no key), as a
+// service without a key would refuse every call.
+func NewHandlerWrapper(opts ...Option) server.HandlerWrapper {
+	w, err := New(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return w
+}
+
+func newWrapper(opts ...Option) (*wrapper, error) {
+	cfg := newConfig(opts)
+	keys, err := newKeySource(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	w := &wrapper{
+		cfg:    cfg,
+		keys:   keys,
+		scopes: &endpointScopes{static: cfg.endpointScopes, srv: cfg.srv, now: cfg.now},
+	}
+	if cfg.limit > 0 {
+		w.limits = ratestore.New(cfg.maxSubjects, 0)
+	}
+	return w, nil
+}
+
+func (w *wrapper) wrap(next server.HandlerFunc) server.HandlerFunc {
+	return func(ctx context.Context, req server.Request, rsp interface{}) error {
+		d := w.decide(ctx, req.Service(), req.Endpoint())
+		if w.cfg.hook != nil {
+			w.cfg.hook(ctx, d)
+		}
+		if !d.Allowed {
+			return toMicroError(req.Service(), d)
+		}
+		return next(ContextWithIdentity(ctx, d.Identity), req, rsp)
+	}
+}
+
+func (w *wrapper) decide(ctx context.Context, service, endpoint string) Decision {
+	d := Decision{Service: service, Endpoint: endpoint, Code: 401}
+	raw, ok := TokenFromMetadata(ctx)
+	if !ok {
+		return deny(d, ReasonMissingIdentity, ErrMissingIdentity)
+	}
+	aud := w.cfg.audience
+	if aud == "" {
+		aud = service
+	}
+	id, err := w.verifyToken(ctx, raw, aud)
+	if err != nil {
+		if stderrors.Is(err, ErrWrongAudience) {
+			d.Identity = id
+			return deny(d, ReasonWrongAudience, err)
+		}
+		return deny(d, ReasonInvalidIdentity, err)
+	}
+	d.Identity, d.Code = id, 403
+	if want := w.cfg.toolName(service, endpoint); id.Tool != want {
+		return deny(d, ReasonWrongTool, fmt.Errorf("%w: %q, called %q", ErrWrongTool, id.Tool, want))
+	}
+	d.Required = w.scopes.lookup(endpoint)
+	if len(d.Required) > 0 {
+		if d.Matched = intersect(d.Required, id.Scopes); len(d.Matched) == 0 {
+			return deny(d, ReasonInsufficientScope,
+				fmt.Errorf("%w: %s requires one of %q", ErrInsufficientScope, endpoint, d.Required))
+		}
+	}
+	if w.limits != nil {
+		now := w.cfg.now()
+		r := w.limits.Get(id.Subject, now, w.cfg.limit, w.cfg.burst).ReserveN(now, 1)
+		if delay := r.DelayFrom(now); !r.OK() || delay > 0 {
+			r.CancelAt(now)
+			d.Code, d.RetryAfter = 429, delay
+			return deny(d, ReasonRateLimited, fmt.Errorf("%w: subject %q", ErrRateLimited, id.Subject))
+		}
+	}
+	d.Allowed, d.Reason, d.Code = true, ReasonGranted, 0
+	return d
+}
+
+func deny(d Decision, reason string, err error) Decision {
+	d.Allowed, d.Reason, d.Err = false, reason, err
+	return d
+}
+
+// toMicroError maps a denial to a go-micro error with the decision's code.
+// The detail names the reason only; token contents are never echoed.
+func toMicroError(service string, d Decision) error {
+	switch d.Code {
+	case 401:
+		return errors.Unauthorized(service, "%s", d.Reason)
+	case 403:
+		return errors.Forbidden(service, "%s", d.Reason)
+	default:
+		detail := d.Reason
+		if d.RetryAfter > 0 {
+			detail += "; retry after " + strconv.FormatFloat(d.RetryAfter.Seconds(), 'f', 3, 64) + "s"
+		}
+		return errors.New(service, detail, d.Code)
+	}
+}

@@ -1,0 +1,174 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lestrrat-go/httprc/v3"
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+	"golang.org/x/time/rate"
+)
+
+// JWTVerifier verifies OAuth 2.1 access tokens that are JWTs signed by the
+// authorization server: signature (asymmetric allowlist, key from a cached
+// JWKS), iss, aud (the resource URI), exp/nbf/iat with leeway, and a sub.
+type JWTVerifier struct {
+	cfg   jwtConfig
+	cache *jwk.Cache
+	keys  *cachedKeys
+}
+
+var _ Verifier = (*JWTVerifier)(nil)
+
+// NewJWTVerifier fetches the JWKS (discovering its URL from the issuer
+// unless WithJWKSURL is given) and returns a verifier. ctx bounds the initial
+// fetch and the lifetime of the background cache; call Close when done.
+func NewJWTVerifier(ctx context.Context, opts ...JWTOption) (*JWTVerifier, error) {
+	cfg := newJWTConfig(opts)
+	if cfg.audience == "" {
+		return nil, ErrMissingAudience
+	}
+	if cfg.issuer == "" {
+		return nil, ErrMissingIssuer
+	}
+	algs, err := parseAlgorithms(cfg.algorithms)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.jwksURL == "" {
+		if cfg.jwksURL, err = DiscoverJWKSURL(ctx, cfg.httpClient, cfg.issuer); err != nil {
+			return nil, err
+		}
+	}
+	cache, err := jwk.NewCache(ctx, httprc.NewClient(httprc.WithHTTPClient(cfg.httpClient)))
+	if err != nil {
+		return nil, fmt.Errorf("policy: jwks cache: %w", err)
+	}
+	if err := cache.Register(ctx, cfg.jwksURL, jwk.WithHTTPClient(cfg.httpClient), jwk.WithWaitReady(true)); err != nil {
+		_ = cache.Shutdown(ctx)
+		return nil, fmt.Errorf("policy: jwks %s: %w", cfg.jwksURL, err)
+	}
+	return &JWTVerifier{
+		cfg:   cfg,
+		cache: cache,
+		keys: &cachedKeys{
+			cache:   cache,
+			url:     cfg.jwksURL,
+			algs:    algs,
+			refetch: rate.NewLimiter(rate.Every(cfg.refetchEvery), 1),
+		},
+	}, nil
+}
+
+// JWKSURL reports the JWKS in use (configured or discovered).
+func (v *JWTVerifier) JWKSURL() string { return v.cfg.jwksURL }
+
+// Close stops the JWKS cache's background workers.
+func (v *JWTVerifier) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return v.cache.Shutdown(ctx)
+}
+
+type clock func() time.Time
+
+func (c clock) Now() time.Time { return c() }
+
+// Verify checks token and returns its principal. Errors wrap ErrInvalidToken
+// and one of ErrTokenExpired, ErrTokenNotYetValid, ErrBadAudience,
+// ErrBadIssuer, ErrBadSignature, ErrUnknownKey, ErrAlgorithmNotAllowed or
+// ErrMalformedToken.
+func (v *JWTVerifier) Verify(ctx context.Context, token string) (Principal, error) {
+	if token == "" {
+		return Principal{}, ErrMissingToken
+	}
+	tok, err := jwt.Parse([]byte(token),
+		jwt.WithKeyProvider(v.keys.provider(ctx)),
+		jwt.WithValidate(true),
+		jwt.WithIssuer(v.cfg.issuer),
+		jwt.WithAudience(v.cfg.audience),
+		jwt.WithAcceptableSkew(v.cfg.leeway),
+		jwt.WithClock(clock(v.cfg.now)),
+		jwt.WithRequiredClaim("exp"),
+		jwt.WithRequiredClaim("sub"),
+	)
+	if err != nil {
+		return Principal{}, fmt.Errorf("%w: %w: %w", ErrInvalidToken, classify(err), err)
+	}
+	return v.principal(tok), nil
+}
+
+func classify(err error) error {
+	for _, e := range []error{ErrAlgorithmNotAllowed, ErrUnknownKey} {
+		if errors.Is(err, e) {
+			return e
+		}
+	}
+	switch {
+	case errors.Is(err, jwt.TokenExpiredError()):
+		return ErrTokenExpired
+	case errors.Is(err, jwt.TokenNotYetValidError()):
+		return ErrTokenNotYetValid
+	case errors.Is(err, jwt.InvalidAudienceError()):
+		return ErrBadAudience
+	case errors.Is(err, jwt.InvalidIssuerError()):
+		return ErrBadIssuer
+	case errors.Is(err, jws.VerificationError()), strings.Contains(err.Error(), "could not verify message"):
+		return ErrBadSignature
+	default:
+		return ErrMalformedToken
+	}
+}
+
+func (v *JWTVerifier) principal(tok jwt.Token) Principal {
+	var p Principal
+	p.Subject, _ = tok.Subject()
+	p.Issuer, _ = tok.Issuer()
+	p.Expiry, _ = tok.Expiration()
+	p.Scopes = scopesClaim(tok)
+	if p.Client = claimString(tok, "client_id"); p.Client == "" {
+		p.Client = claimString(tok, "azp")
+	}
+	p.IntentID = claimString(tok, v.cfg.intentClaim)
+	return p
+}
+
+// scopesClaim reads "scope" (space-separated string, RFC 8693/9068) or
+// "scp" (array or string).
+func scopesClaim(tok jwt.Token) []string {
+	for _, name := range []string{"scope", "scp"} {
+		var raw any
+		if tok.Get(name, &raw) != nil {
+			continue
+		}
+		switch x := raw.(type) {
+		case string:
+			return strings.Fields(x)
+		case []any:
+			out := make([]string, 0, len(x))
+			for _, e := range x {
+				if s, ok := e.(string); ok && s != "" {
+					out = append(out, s)
+				}
+			}
+			return out
+		case []string:
+			return x
+		}
+	}
+	return nil
+}
+
+func claimString(tok jwt.Token, name string) string {
+	var raw any
+	if tok.Get(name, &raw) != nil {
+		return ""
+	}
+	s, _ := raw.(string)
+	return s
+}

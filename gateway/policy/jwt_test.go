@@ -1,0 +1,254 @@
+package policy
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwa"
+)
+
+func newTestVerifier(t testing.TB, a *testAuthServer, opts ...JWTOption) *JWTVerifier {
+	t.Helper()
+	base := []JWTOption{WithIssuer(a.issuer()), WithAudience(testAudience), WithHTTPClient(a.srv.Client())}
+	v, err := NewJWTVerifier(t.Context(), append(base, opts...)...)
+	if err != nil {
+		t.Fatalf("NewJWTVerifier: %v", err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	return v
+}
+
+func with(c map[string]any, kv ...any) map[string]any {
+	out := make(map[string]any, len(c))
+	for k, v := range c {
+		out[k] = v
+	}
+	for i := 0; i < len(kv); i += 2 {
+		if kv[i+1] == nil {
+			delete(out, kv[i].(string))
+			continue
+		}
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
+func TestJWTVerifier(t *testing.T) {
+	a := newTestAuthServer(t)
+	a.addKey(t, "ec-1", mustEC(t), true)
+	a.addKey(t, "rogue", mustRSA(t), false) // never published
+	v := newTestVerifier(t, a)
+	c := a.claims()
+	now := time.Now()
+	rsaPub := &a.keys["rsa-1"].(*rsa.PrivateKey).PublicKey
+	valid := a.sign(t, "rsa-1", jwa.RS256(), c)
+	parts := strings.Split(valid, ".")
+	sig := []byte(parts[2])
+	sig[5] ^= 0x01
+	tampered := parts[0] + "." + parts[1] + "." + string(sig)
+
+	tests := []struct {
+		name  string
+		token string
+		want  error // nil: accepted
+	}{
+		{"valid RS256", valid, nil},
+		{"valid ES256", a.sign(t, "ec-1", jwa.ES256(), c), nil},
+		{"valid PS256", a.sign(t, "rsa-1", jwa.PS256(), c), nil},
+		{"scp array", a.sign(t, "rsa-1", jwa.RS256(), with(c, "scope", nil, "scp", []string{"blog:read"})), nil},
+		{"within leeway", a.sign(t, "rsa-1", jwa.RS256(), with(c, "exp", now.Add(-10*time.Second).Unix())), nil},
+		{"expired", a.sign(t, "rsa-1", jwa.RS256(), with(c, "exp", now.Add(-time.Minute).Unix())), ErrTokenExpired},
+		{"not yet valid", a.sign(t, "rsa-1", jwa.RS256(), with(c, "nbf", now.Add(time.Minute).Unix())), ErrTokenNotYetValid},
+		{"wrong aud", a.sign(t, "rsa-1", jwa.RS256(), with(c, "aud", "https://other.example/mcp")), ErrBadAudience},
+		{"wrong iss", a.sign(t, "rsa-1", jwa.RS256(), with(c, "iss", "https://evil.example")), ErrBadIssuer},
+		{"no exp", a.sign(t, "rsa-1", jwa.RS256(), with(c, "exp", nil)), ErrMalformedToken},
+		{"no sub", a.sign(t, "rsa-1", jwa.RS256(), with(c, "sub", nil)), ErrMalformedToken},
+		{"alg none", unsignedToken(c), ErrAlgorithmNotAllowed},
+		{"HS256 signed with public key", hsWithPublicKey(t, rsaPub, c), ErrAlgorithmNotAllowed},
+		{"RS512 not in allowlist", a.sign(t, "rsa-1", jwa.RS512(), c), ErrAlgorithmNotAllowed},
+		{"tampered signature", tampered, ErrBadSignature},
+		{"unpublished key", a.sign(t, "rogue", jwa.RS256(), c), ErrUnknownKey},
+		{"garbage", "not.a.jwt", ErrMalformedToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := v.Verify(t.Context(), tt.token)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Verify: %v", err)
+				}
+				if p.Subject != "alice" || p.Client != "agent-1" || p.IntentID != "msg-42" || p.Issuer != a.issuer() {
+					t.Fatalf("principal = %+v", p)
+				}
+				if len(p.Scopes) == 0 || p.Expiry.IsZero() {
+					t.Fatalf("principal scopes/expiry missing: %+v", p)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInvalidToken) || !errors.Is(err, tt.want) {
+				t.Fatalf("Verify err = %v, want %v and ErrInvalidToken", err, tt.want)
+			}
+		})
+	}
+	if _, err := v.Verify(t.Context(), ""); !errors.Is(err, ErrMissingToken) {
+		t.Fatalf("empty token: %v", err)
+	}
+}
+
+func TestJWTVerifierScopeClaims(t *testing.T) {
+	a := newTestAuthServer(t)
+	v := newTestVerifier(t, a, WithIntentClaim("tracegate_intent"))
+	c := with(a.claims(), "scope", nil, "scp", []string{"a", "b"}, "client_id", nil, "azp", "az-client",
+		"intent", nil, "tracegate_intent", "i-1")
+	p, err := v.Verify(t.Context(), a.sign(t, "rsa-1", jwa.RS256(), c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.Scopes, []string{"a", "b"}) || p.Client != "az-client" || p.IntentID != "i-1" {
+		t.Fatalf("principal = %+v", p)
+	}
+}
+
+func TestJWTVerifierRotatedKey(t *testing.T) {
+	a := newTestAuthServer(t)
+	v := newTestVerifier(t, a, WithRefetchInterval(time.Hour))
+	a.addKey(t, "rsa-2", mustRSA(t), false)
+	tok2 := a.sign(t, "rsa-2", jwa.RS256(), a.claims())
+	// Not published yet: the one refetch allowed finds nothing.
+	if _, err := v.Verify(t.Context(), tok2); !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("unpublished kid: %v", err)
+	}
+	a.publish("rsa-2")
+	// Refetch is rate limited (1/h): still unknown, and no extra fetch.
+	hits := a.jwksHits.Load()
+	if _, err := v.Verify(t.Context(), tok2); !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("rate-limited refetch: %v", err)
+	}
+	if a.jwksHits.Load() != hits {
+		t.Fatal("refetch not rate limited")
+	}
+
+	// A fresh verifier (or once the interval passes) picks up the rotation.
+	a2 := newTestAuthServer(t)
+	v2 := newTestVerifier(t, a2)
+	a2.addKey(t, "rsa-2", mustRSA(t), true)
+	before := a2.jwksHits.Load()
+	if _, err := v2.Verify(t.Context(), a2.sign(t, "rsa-2", jwa.RS256(), a2.claims())); err != nil {
+		t.Fatalf("rotated key refused: %v", err)
+	}
+	if a2.jwksHits.Load() != before+1 {
+		t.Fatalf("want exactly one refetch, got %d", a2.jwksHits.Load()-before)
+	}
+	// Cached now: no further fetch.
+	if _, err := v2.Verify(t.Context(), a2.sign(t, "rsa-2", jwa.RS256(), a2.claims())); err != nil {
+		t.Fatal(err)
+	}
+	if a2.jwksHits.Load() != before+1 {
+		t.Fatal("cached key refetched")
+	}
+}
+
+func TestJWTVerifierDiscovery(t *testing.T) {
+	tests := []struct {
+		name             string
+		noOAuth, wrongMD bool
+		wantErr          error
+	}{
+		{"RFC 8414", false, false, nil},
+		{"OIDC fallback", true, false, nil},
+		{"issuer mismatch", false, true, ErrDiscovery},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestAuthServer(t)
+			a.noOAuthMD, a.wrongIssMD = tt.noOAuth, tt.wrongMD
+			v, err := NewJWTVerifier(t.Context(), WithIssuer(a.issuer()), WithAudience(testAudience), WithHTTPClient(a.srv.Client()))
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = v.Close() })
+			if v.JWKSURL() != a.srv.URL+"/jwks" {
+				t.Fatalf("JWKSURL = %q", v.JWKSURL())
+			}
+			if _, err := v.Verify(t.Context(), a.sign(t, "rsa-1", jwa.RS256(), a.claims())); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestNewJWTVerifierConfigErrors(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		opts []JWTOption
+		want error
+	}{
+		{"no audience", []JWTOption{WithIssuer("https://x")}, ErrMissingAudience},
+		{"no issuer", []JWTOption{WithAudience(testAudience)}, ErrMissingIssuer},
+		{"none", []JWTOption{WithIssuer("https://x"), WithAudience(testAudience), WithAlgorithms("none")}, ErrUnsupportedAlg},
+		{"HS256", []JWTOption{WithIssuer("https://x"), WithAudience(testAudience), WithAlgorithms("RS256", "HS256")}, ErrUnsupportedAlg},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := NewJWTVerifier(ctx, tt.opts...); !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestJWTVerifierConcurrentSafe(t *testing.T) {
+	a := newTestAuthServer(t)
+	v := newTestVerifier(t, a)
+	tok := a.sign(t, "rsa-1", jwa.RS256(), a.claims())
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			var err error
+			for range 20 {
+				if _, e := v.Verify(t.Context(), tok); e != nil {
+					err = e
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerifyJWT(b *testing.B) {
+	a := newTestAuthServer(b)
+	a.addKey(b, "ec-1", mustEC(b), true)
+	v := newTestVerifier(b, a)
+	for _, alg := range []struct {
+		name string
+		kid  string
+		alg  jwa.SignatureAlgorithm
+	}{{"RS256", "rsa-1", jwa.RS256()}, {"ES256", "ec-1", jwa.ES256()}} {
+		tok := a.sign(b, alg.kid, alg.alg, a.claims())
+		b.Run(alg.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(b.Context(), tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
