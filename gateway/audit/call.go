@@ -1,0 +1,98 @@
+package audit
+
+import (
+	"context"
+	"time"
+)
+
+// Completion is how an allowed, dispatched call ended.
+type Completion struct {
+	Outcome   Outcome
+	ErrorType string
+	// Reason overrides the record's reason (e.g. ReasonDispatchError).
+	Reason Reason
+	// Duration of the call; zero means the time since Begin.
+	Duration time.Duration
+}
+
+// Call is an allowed tools/call between [Recorder.Begin] and [Call.End].
+type Call struct {
+	r      *Recorder
+	base   Record
+	intent string
+	mode   Mode
+	start  time.Time
+}
+
+// Begin is called for an allowed tools/call right before dispatch. In
+// strict mode it writes and fsyncs an intent entry and returns an error
+// wrapping [ErrAuditUnavailable] if it cannot: the call must then be
+// refused. In other modes it writes nothing.
+func (r *Recorder) Begin(ctx context.Context, f Fields) (*Call, error) {
+	f.Method = MethodToolsCall
+	c := &Call{r: r, base: r.build(f), mode: r.cfg.modeFor(f.Tool), start: r.now()}
+	if c.mode != ModeStrict {
+		return c, nil
+	}
+	in := c.base
+	in.w.Phase, in.w.Outcome, in.w.ErrorType, in.w.DurationNS = PhaseIntent, "", "", 0
+	sealed, err := r.commit(ctx, in, true, false)
+	if err != nil {
+		return nil, err
+	}
+	c.intent = sealed.ID()
+	return c, nil
+}
+
+// End writes the call's outcome record, the one record of this tools/call.
+// In strict mode it is fsynced before End returns and an error (wrapping
+// [ErrAuditUnavailable]) means the answer must not be sent as a success.
+func (c *Call) End(ctx context.Context, d Completion) (Record, error) {
+	rec := c.base
+	rec.w.ID = newID()
+	rec.w.Phase, rec.w.IntentRef = PhaseOutcome, c.intent
+	rec.w.Outcome, rec.w.ErrorType = d.Outcome, d.ErrorType
+	if d.Reason != "" {
+		rec.w.Reason = d.Reason
+	}
+	if d.Duration == 0 {
+		d.Duration = c.r.now().Sub(c.start)
+	}
+	rec.w.DurationNS = int64(d.Duration)
+	return c.r.write(ctx, rec, c.mode)
+}
+
+// Record writes one complete record: a denial, a call audited in one step,
+// or (when Method is not tools/call) a method record, which is skipped at
+// level none. The mode is that of the tool (or the recorder's for methods).
+// An allowed call in strict mode must use Begin/End instead: Record writes
+// after the fact, so it cannot refuse a call that was already dispatched.
+func (r *Recorder) Record(ctx context.Context, f Fields) (Record, error) {
+	if f.Method != "" && f.Method != MethodToolsCall && r.cfg.MethodLevel == LevelNone {
+		return Record{}, nil
+	}
+	return r.write(ctx, r.build(f), r.cfg.modeFor(f.Tool))
+}
+
+// build turns pipeline facts into an unsealed record.
+func (r *Recorder) build(f Fields) Record {
+	if f.Time.IsZero() {
+		f.Time = r.now()
+	}
+	f.KeepArguments = r.plain[f.Tool]
+	return NewRecord(f, WithDigester(r.dig), WithArgsCap(r.cfg.PlaintextArgsMax))
+}
+
+func (r *Recorder) write(ctx context.Context, rec Record, mode Mode) (Record, error) {
+	switch mode {
+	case ModeStrict:
+		return r.commit(ctx, rec, true, true)
+	case ModeBatch:
+		if r.batch != nil {
+			r.emitInline(ctx, rec)
+			r.batch.submit(ctx, rec)
+			return rec, nil
+		}
+	}
+	return r.commit(ctx, rec, false, true)
+}

@@ -1,0 +1,61 @@
+package audit
+
+import "context"
+
+// Head is the state of the hash chain: the number of records and the hash
+// of the last one (empty at genesis).
+type Head struct {
+	Count uint64
+	Hash  string
+}
+
+// seal places r after h: it sets Seq, PrevHash and Hash.
+func (h Head) seal(r Record) (Record, error) {
+	r.w.Seq = h.Count + 1
+	r.w.PrevHash = h.Hash
+	hash, err := recordHash(r.w)
+	if err != nil {
+		return Record{}, err
+	}
+	r.w.Hash = hash
+	return r, nil
+}
+
+func (r Record) head() Head { return Head{Count: r.w.Seq, Hash: r.w.Hash} }
+
+// chainWriter owns the chain: it seals records in order and persists them.
+// sync asks for the record to be on stable storage before returning.
+type chainWriter interface {
+	Append(r Record, sync bool) (Record, error)
+	Head() Head
+	Close() error
+}
+
+// memChain seals records without persisting them (no file configured).
+type memChain struct{ head Head }
+
+func (m *memChain) Append(r Record, _ bool) (Record, error) {
+	s, err := m.head.seal(r)
+	if err != nil {
+		return Record{}, err
+	}
+	m.head = s.head()
+	return s, nil
+}
+
+func (m *memChain) Head() Head   { return m.head }
+func (m *memChain) Close() error { return nil }
+
+// Sink receives every sealed record, in chain order, after the chain writer
+// persisted it. In strict and blocking modes Write runs before the call is
+// answered and an error fails the audit; in batch mode it runs on the
+// writer goroutine.
+type Sink interface {
+	Write(ctx context.Context, r Record) error
+}
+
+// SinkFunc adapts a function to [Sink].
+type SinkFunc func(ctx context.Context, r Record) error
+
+// Write calls f.
+func (f SinkFunc) Write(ctx context.Context, r Record) error { return f(ctx, r) }

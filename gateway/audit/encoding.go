@@ -1,0 +1,149 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Line types of an audit file (the "type" member, always first).
+const (
+	lineRecord     = "record"
+	lineCheckpoint = "checkpoint"
+	lineSegment    = "segment"
+)
+
+// wireRecord is the JSON Lines form of a record. Field order is the canonical
+// order: encoding/json writes struct fields in declaration order, so the
+// encoding is deterministic. Do not reorder fields: it changes every hash.
+type wireRecord struct {
+	Type            string   `json:"type"`
+	Seq             uint64   `json:"seq"`
+	ID              string   `json:"id"`
+	Kind            Kind     `json:"kind"`
+	Phase           Phase    `json:"phase,omitempty"`
+	IntentRef       string   `json:"intent_ref,omitempty"`
+	Time            string   `json:"time"`
+	TraceID         string   `json:"trace_id,omitempty"`
+	SpanID          string   `json:"span_id,omitempty"`
+	Transport       string   `json:"transport,omitempty"`
+	ProtocolVersion string   `json:"protocol_version,omitempty"`
+	SessionID       string   `json:"session_id,omitempty"`
+	JSONRPCID       string   `json:"jsonrpc_id,omitempty"`
+	Method          string   `json:"method,omitempty"`
+	Tool            string   `json:"tool,omitempty"`
+	Service         string   `json:"service,omitempty"`
+	Endpoint        string   `json:"endpoint,omitempty"`
+	Subject         string   `json:"subject,omitempty"`
+	Client          string   `json:"client,omitempty"`
+	IntentID        string   `json:"intent_id,omitempty"`
+	RequiredScopes  []string `json:"required_scopes,omitempty"`
+	GrantedScopes   []string `json:"granted_scopes,omitempty"`
+	ScopeSource     string   `json:"scope_source,omitempty"`
+	Decision        Decision `json:"decision,omitempty"`
+	Reason          Reason   `json:"reason,omitempty"`
+	RateLimit       string   `json:"rate_limit,omitempty"`
+	ArgsDigest      string   `json:"args_digest,omitempty"`
+	Args            string   `json:"args,omitempty"`
+	ArgsTruncated   bool     `json:"args_truncated,omitempty"`
+	Outcome         Outcome  `json:"outcome,omitempty"`
+	ErrorType       string   `json:"error_type,omitempty"`
+	DurationNS      int64    `json:"duration_ns,omitempty"`
+	PolicyVersion   string   `json:"policy_version,omitempty"`
+	PolicyHash      string   `json:"policy_hash,omitempty"`
+	Dropped         uint64   `json:"dropped,omitempty"`
+	TruncFile       string   `json:"truncated_file,omitempty"`
+	TruncOffset     int64    `json:"truncated_offset,omitempty"`
+	TruncBytes      int64    `json:"truncated_bytes,omitempty"`
+	TruncSHA256     string   `json:"truncated_sha256,omitempty"`
+	PrevHash        string   `json:"prev_hash"`
+	Hash            string   `json:"hash"`
+}
+
+// wireCheckpoint is a signed checkpoint line. Sig is Ed25519 over the
+// canonical encoding with Sig and Hash empty; Hash is SHA-256 over the
+// canonical encoding with Hash empty (so it covers Sig).
+type wireCheckpoint struct {
+	Type  string `json:"type"`
+	Count uint64 `json:"count"`
+	Head  string `json:"head"`
+	Prev  string `json:"prev_checkpoint"`
+	Time  string `json:"time"`
+	KeyID string `json:"key_id"`
+	Sig   string `json:"sig"`
+	Hash  string `json:"hash"`
+}
+
+// wireSegment is the first line of every audit file: the chain state at the
+// point the file starts (empty head and count 0 for the genesis file).
+type wireSegment struct {
+	Type       string `json:"type"`
+	Index      int    `json:"index"`
+	Time       string `json:"time"`
+	PrevFile   string `json:"prev_file,omitempty"`
+	Count      uint64 `json:"count"`
+	Head       string `json:"head"`
+	Checkpoint string `json:"checkpoint"`
+}
+
+var errNotCanonical = errors.New("line is not in canonical form")
+
+// encodeLine marshals v as one JSON line without HTML escaping.
+func encodeLine(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("audit: encode line: %w", err)
+	}
+	return buf.Bytes(), nil // Encode appends exactly one '\n'
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// recordHash is the SHA-256 of the record's canonical encoding: its JSON line
+// (without the newline) with "hash" set to "".
+func recordHash(w wireRecord) (string, error) {
+	w.Hash = ""
+	b, err := encodeLine(w)
+	if err != nil {
+		return "", err
+	}
+	return sha256Hex(b[:len(b)-1]), nil
+}
+
+// lineType reads the "type" member of a line.
+func lineType(line []byte) (string, error) {
+	var t struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(line, &t); err != nil {
+		return "", fmt.Errorf("audit: invalid JSON: %w", err)
+	}
+	return t.Type, nil
+}
+
+// decodeStrict decodes line into v, refusing unknown members, and checks
+// that re-encoding gives the same bytes (no duplicate keys, reordering or
+// whitespace changes). line excludes the newline.
+func decodeStrict(line []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("audit: decode line: %w", err)
+	}
+	again, err := encodeLine(v)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(again[:len(again)-1], line) {
+		return errNotCanonical
+	}
+	return nil
+}

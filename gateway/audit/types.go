@@ -1,0 +1,79 @@
+package audit
+
+// Kind tells what a record is about.
+type Kind string
+
+// Record kinds.
+const (
+	KindCall       Kind = "call"       // a tools/call (intent or outcome phase)
+	KindMethod     Kind = "method"     // another MCP method, at level metadata
+	KindGap        Kind = "gap"        // batch mode dropped Dropped records here
+	KindTruncation Kind = "truncation" // a crash or write error left uncommitted bytes
+)
+
+// Phase distinguishes the pre-dispatch intent entry of strict mode from the
+// outcome record. The outcome record is the one record per tools/call.
+type Phase string
+
+// Record phases.
+const (
+	PhaseIntent  Phase = "intent"
+	PhaseOutcome Phase = "outcome"
+)
+
+// Decision is the authorization decision.
+type Decision string
+
+// Decisions.
+const (
+	Allow Decision = "allow"
+	Deny  Decision = "deny"
+)
+
+// Reason explains a decision or how an allowed call ended.
+type Reason string
+
+// Reasons.
+const (
+	ReasonGranted            Reason = "granted"
+	ReasonUnauthenticated    Reason = "unauthenticated"
+	ReasonInsufficientScope  Reason = "insufficient_scope"
+	ReasonRateLimited        Reason = "rate_limited"
+	ReasonInvalidArguments   Reason = "invalid_arguments"
+	ReasonUnknownTool        Reason = "unknown_tool"
+	ReasonDispatchError      Reason = "dispatch_error"
+	ReasonAuditUnavailable   Reason = "audit_unavailable"
+	ReasonUnscopedToolDenied Reason = "unscoped_tool_denied"
+)
+
+// Outcome is how an allowed call ended.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeOK        Outcome = "ok"
+	OutcomeToolError Outcome = "tool_error" // the tool answered with isError
+	OutcomeError     Outcome = "error"      // dispatch or protocol failure
+)
+
+// Mode is a durability mode; see the package documentation.
+type Mode string
+
+// Durability modes.
+const (
+	ModeStrict   Mode = "strict"
+	ModeBlocking Mode = "blocking"
+	ModeBatch    Mode = "batch"
+)
+
+// Level is how much is recorded for MCP methods other than tools/call.
+type Level string
+
+// Levels.
+const (
+	LevelNone     Level = "none"
+	LevelMetadata Level = "metadata"
+)
+
+// MethodToolsCall is the MCP method that produces call records.
+const MethodToolsCall = "tools/call"
