@@ -1,0 +1,58 @@
+package microkit
+
+import (
+	"fmt"
+
+	"go-micro.dev/v5/broker"
+	"go-micro.dev/v5/client"
+	"go-micro.dev/v5/selector"
+)
+
+// Client is a go-micro client with its own selector. Close it when done: the
+// selector caches registry lookups and keeps a registry watcher per looked-up
+// service.
+type Client struct {
+	client.Client
+	selector selector.Selector
+}
+
+// NewClient returns a go-micro RPC client that resolves services through the
+// registry from [WithRegistry] with a selector of its own (client.Registry
+// would re-initialise go-micro's global default selector instead), a memory
+// broker and the transport (default HTTP). Client wrappers from
+// [WithClientWrappers] wrap it, the first outermost.
+func NewClient(opts ...Option) (*Client, error) {
+	c := newConfig(opts)
+	if c.registry == nil {
+		return nil, fmt.Errorf("client: %w", ErrNoRegistry)
+	}
+	sel := selector.NewSelector(selector.Registry(c.registry))
+	reg := c.registry
+	co := []client.Option{
+		client.Selector(sel),
+		// Set the registry without client.Registry, which calls Init on
+		// whatever selector is current.
+		func(o *client.Options) { o.Registry = reg },
+		client.Broker(broker.NewMemoryBroker()),
+		client.Transport(c.transport),
+	}
+	if c.logger != nil {
+		co = append(co, client.WithLogger(c.logger))
+	}
+	for _, w := range c.wrappers {
+		co = append(co, client.Wrap(w))
+	}
+	if len(c.callWrappers) > 0 {
+		co = append(co, client.WrapCall(c.callWrappers...))
+	}
+	co = append(co, c.clientOpts...)
+	return &Client{Client: client.NewClient(co...), selector: sel}, nil
+}
+
+// Close stops the client's selector and its registry watchers.
+func (c *Client) Close() error {
+	if err := c.selector.Close(); err != nil {
+		return fmt.Errorf("microkit: close selector: %w", err)
+	}
+	return nil
+}
