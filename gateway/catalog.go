@@ -1,0 +1,134 @@
+package gateway
+
+import (
+	"bytes"
+	"log"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// toolEntry is one go-micro endpoint exposed as an MCP tool.
+type toolEntry struct {
+	Name        string // the name clients call
+	Canonical   string // <service>.<Endpoint>
+	Service     string
+	Endpoint    string
+	Description string
+	Scopes      []string // declared by the service
+	Schema      compiledSchema
+	Timeout     time.Duration
+	// ResultMode is how the response body becomes a tool result: "" (JSON
+	// as structuredContent plus a text block) or [tool.ResultMCP] (the
+	// service returns MCP content blocks itself).
+	ResultMode string
+}
+
+func (e *toolEntry) sameAs(o *toolEntry) bool {
+	return e.Name == o.Name && e.Canonical == o.Canonical && e.Description == o.Description &&
+		slices.Equal(e.Scopes, o.Scopes) && bytes.Equal(e.Schema.raw, o.Schema.raw) && e.Timeout == o.Timeout && e.ResultMode == o.ResultMode
+}
+
+// catalog is the live set of tools. It owns the tool registrations of the
+// mcp.Server: adding or removing a tool there makes the SDK notify clients
+// (notifications/tools/list_changed, or subscriptions on 2026-07-28).
+type catalog struct {
+	server  *mcp.Server
+	handler func(*toolEntry) mcp.ToolHandler
+	logger  *log.Logger
+
+	mu        sync.RWMutex
+	byName    map[string]*toolEntry
+	byService map[string][]string
+}
+
+func newCatalog(server *mcp.Server, handler func(*toolEntry) mcp.ToolHandler, logger *log.Logger) *catalog {
+	return &catalog{
+		server:    server,
+		handler:   handler,
+		logger:    logger,
+		byName:    map[string]*toolEntry{},
+		byService: map[string][]string{},
+	}
+}
+
+// lookup returns the tool clients call by name.
+func (c *catalog) lookup(name string) (*toolEntry, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.byName[name]
+	return e, ok
+}
+
+// services lists the services that currently have tools.
+func (c *catalog) services() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]string, 0, len(c.byService))
+	for s := range c.byService {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// replaceService makes entries the tools of service: new and changed tools are
+// (re)registered, vanished ones removed. A name owned by another service is
+// skipped with a logged reason.
+func (c *catalog) replaceService(service string, entries []*toolEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	keep := map[string]bool{}
+	var names []string
+	for _, e := range entries {
+		if cur, ok := c.byName[e.Name]; ok && cur.Service != service {
+			c.logger.Printf("skipping tool %s (%s): name already used by %s", e.Name, e.Canonical, cur.Canonical)
+			continue
+		}
+		if keep[e.Name] {
+			c.logger.Printf("skipping tool %s (%s): duplicate name in service %s", e.Name, e.Canonical, service)
+			continue
+		}
+		keep[e.Name] = true
+		names = append(names, e.Name)
+		if cur, ok := c.byName[e.Name]; ok && cur.sameAs(e) {
+			continue
+		}
+		c.byName[e.Name] = e
+		c.server.AddTool(&mcp.Tool{
+			Name:        e.Name,
+			Description: e.Description,
+			InputSchema: e.Schema.raw,
+		}, c.handler(e))
+	}
+	var gone []string
+	for _, n := range c.byService[service] {
+		if !keep[n] {
+			gone = append(gone, n)
+			delete(c.byName, n)
+		}
+	}
+	if len(gone) > 0 {
+		c.server.RemoveTools(gone...)
+	}
+	if len(names) == 0 {
+		delete(c.byService, service)
+		return
+	}
+	c.byService[service] = names
+}
+
+// entries returns the current tools sorted by name.
+func (c *catalog) entries() []*toolEntry {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]*toolEntry, 0, len(c.byName))
+	for _, e := range c.byName {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

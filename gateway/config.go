@@ -1,0 +1,220 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tracegate/tracegate/gateway/audit"
+	"github.com/tracegate/tracegate/gateway/policy"
+)
+
+// TrustPolicy says what the gateway does with a trace context a client sends.
+type TrustPolicy string
+
+// Trust policies. Parent (the default) continues the client's trace, which is
+// what makes one user message one trace; Link starts a new trace linked to
+// the client's, for clients whose ids must not steer the gateway's traces;
+// Ignore drops it.
+const (
+	TrustParent TrustPolicy = "parent"
+	TrustLink   TrustPolicy = "link"
+	TrustIgnore TrustPolicy = "ignore"
+)
+
+// Config is the gateway configuration that is plain data (YAML).
+type Config struct {
+	// Tools configures tools by their canonical name <service>.<Endpoint>.
+	Tools map[string]ToolConfig `yaml:"tools"`
+	// Timeout bounds each dispatched call unless a tool sets its own (30s).
+	Timeout time.Duration `yaml:"timeout"`
+	// Trust is the policy for client trace context (parent).
+	Trust TrustPolicy `yaml:"trust"`
+	// RecordArguments and RecordResults put tool arguments/results on spans,
+	// capped at RecordLimit bytes (64 KiB). Off by default: they may hold
+	// personal data.
+	RecordArguments bool `yaml:"record_arguments"`
+	RecordResults   bool `yaml:"record_results"`
+	RecordLimit     int  `yaml:"record_limit"`
+	// MaxBodyBytes caps an HTTP request body (1 MiB).
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// AllowedOrigins lists the browser origins accepted in an Origin header;
+	// requests with any other Origin are refused (DNS-rebinding protection).
+	// Requests without Origin (non-browser clients) are accepted.
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	// ResyncInterval re-reads the whole registry this often, in case a watch
+	// event was missed (30s).
+	ResyncInterval time.Duration `yaml:"resync_interval"`
+
+	// Auth says how callers are authenticated.
+	Auth AuthConfig `yaml:"auth"`
+	// Policy holds scope overrides and rate limits.
+	Policy policy.Config `yaml:"policy"`
+	// Identity configures the downstream identity minted for each call.
+	Identity IdentityConfig `yaml:"identity"`
+	// Audit configures the audit trail.
+	Audit audit.Config `yaml:"audit"`
+}
+
+// AuthConfig configures the OAuth 2.1 resource server.
+type AuthConfig struct {
+	// Resource is this gateway's resource URI (RFC 8707), e.g.
+	// https://mcp.example.com/mcp: tokens must carry it in aud, and it is
+	// the resource of the RFC 9728 metadata.
+	Resource string `yaml:"resource"`
+	// Issuer is the authorization server; its RFC 8414 metadata names the
+	// JWKS unless JWKSURL is set.
+	Issuer  string `yaml:"issuer"`
+	JWKSURL string `yaml:"jwks_url"`
+	// AuthorizationServers are advertised in the metadata (default [Issuer]).
+	AuthorizationServers []string `yaml:"authorization_servers"`
+	// Algorithms allowed (default RS256, ES256, EdDSA, PS256).
+	Algorithms []string `yaml:"algorithms"`
+	// Leeway for exp/nbf (30s).
+	Leeway time.Duration `yaml:"leeway"`
+	// IntentClaim names the claim carrying the user-intent id (intent).
+	IntentClaim string `yaml:"intent_claim"`
+	// Anonymous accepts calls without a token, as principal "anonymous".
+	// For local development only: without it the gateway refuses to start
+	// with no way to authenticate callers.
+	Anonymous bool `yaml:"anonymous"`
+}
+
+// IdentityConfig configures the short-lived identity the gateway mints for
+// each dispatched call instead of forwarding the caller's token.
+type IdentityConfig struct {
+	// KeyFile is a PEM Ed25519 private key; without it a key is generated
+	// at start (services then must fetch it from /.well-known/tracegate/jwks.json).
+	KeyFile string `yaml:"key_file"`
+	// TTL of each identity (30s, at most 60s).
+	TTL time.Duration `yaml:"ttl"`
+}
+
+// ToolConfig overrides what discovery found for one tool.
+type ToolConfig struct {
+	// Name is the name clients see (e.g. create_post) instead of
+	// <service>.<Endpoint>.
+	Name string `yaml:"name"`
+	// Description replaces the service's description.
+	Description string `yaml:"description"`
+	// Timeout bounds the call.
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// Configuration errors.
+var (
+	ErrBadTrust    = errors.New("gateway: trust must be parent, link or ignore")
+	ErrBadToolName = errors.New("gateway: tool name must match [A-Za-z0-9_.-]{1,128}")
+	ErrDupToolName = errors.New("gateway: two tools share a name")
+	ErrNegative    = errors.New("gateway: negative limit or duration")
+)
+
+var toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{
+		Timeout:        30 * time.Second,
+		Trust:          TrustParent,
+		RecordLimit:    64 << 10,
+		MaxBodyBytes:   1 << 20,
+		ResyncInterval: 30 * time.Second,
+		Policy:         policy.DefaultConfig(),
+		Audit:          audit.DefaultConfig(),
+	}
+}
+
+// withDefaults fills zero fields from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Timeout == 0 {
+		c.Timeout = d.Timeout
+	}
+	if c.Trust == "" {
+		c.Trust = d.Trust
+	}
+	if c.RecordLimit == 0 {
+		c.RecordLimit = d.RecordLimit
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if c.ResyncInterval == 0 {
+		c.ResyncInterval = d.ResyncInterval
+	}
+	if c.Policy.Scopes.Mode == "" {
+		c.Policy.Scopes = d.Policy.Scopes
+	}
+	if c.Audit.Mode == "" {
+		c.Audit = d.Audit
+	}
+	return c
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	switch c.Trust {
+	case "", TrustParent, TrustLink, TrustIgnore:
+	default:
+		errs = append(errs, fmt.Errorf("%w: %q", ErrBadTrust, c.Trust))
+	}
+	if c.Timeout < 0 || c.RecordLimit < 0 || c.MaxBodyBytes < 0 || c.ResyncInterval < 0 {
+		errs = append(errs, ErrNegative)
+	}
+	if c.Identity.TTL < 0 || c.Identity.TTL > time.Minute {
+		errs = append(errs, fmt.Errorf("%w: identity.ttl must be within (0, 60s]", ErrNegative))
+	}
+	if c.Policy.Scopes.Mode != "" {
+		if err := c.Policy.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("policy: %w", err))
+		}
+	}
+	if c.Audit.Mode != "" {
+		if err := c.Audit.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("audit: %w", err))
+		}
+	}
+	seen := map[string]string{}
+	for canonical, tc := range c.Tools {
+		if tc.Timeout < 0 {
+			errs = append(errs, fmt.Errorf("%w: tools.%s.timeout", ErrNegative, canonical))
+		}
+		if tc.Name == "" {
+			continue
+		}
+		if !toolNameRE.MatchString(tc.Name) {
+			errs = append(errs, fmt.Errorf("%w: tools.%s.name %q", ErrBadToolName, canonical, tc.Name))
+		}
+		if other, ok := seen[tc.Name]; ok {
+			errs = append(errs, fmt.Errorf("%w: %q for %s and %s", ErrDupToolName, tc.Name, other, canonical))
+		}
+		seen[tc.Name] = canonical
+	}
+	return errors.Join(errs...)
+}
+
+// LoadConfig reads a YAML file over DefaultConfig and validates it. Unknown
+// keys are errors, so a typo is not silently ignored.
+func LoadConfig(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("gateway: config: %w", err)
+	}
+	defer f.Close()
+	c := DefaultConfig()
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, fmt.Errorf("gateway: config %s: %w", path, err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("gateway: config %s: %w", path, err)
+	}
+	return c, nil
+}

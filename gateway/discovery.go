@@ -1,0 +1,184 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"sort"
+	"time"
+
+	"go-micro.dev/v5/registry"
+
+	"github.com/tracegate/tracegate/gateway/tool"
+)
+
+// discovery turns the registry's services into catalog entries and keeps them
+// live with a registry watcher plus a periodic full resync.
+type discovery struct {
+	reg    registry.Registry
+	cat    *catalog
+	cfg    Config
+	logger *log.Logger
+}
+
+// syncAll reads every service once and drops the tools of services that are
+// gone.
+func (d *discovery) syncAll() error {
+	list, err := d.reg.ListServices()
+	if err != nil {
+		return fmt.Errorf("gateway: list services: %w", err)
+	}
+	present := map[string]bool{}
+	for _, s := range list {
+		if s == nil || present[s.Name] {
+			continue
+		}
+		present[s.Name] = true
+		d.syncService(s.Name)
+	}
+	for _, name := range d.cat.services() {
+		if !present[name] {
+			d.cat.replaceService(name, nil)
+		}
+	}
+	return nil
+}
+
+// syncService re-reads one service. A lookup error keeps the current tools:
+// a flapping registry must not make tools vanish.
+func (d *discovery) syncService(name string) {
+	svcs, err := d.reg.GetService(name)
+	if err != nil && !errors.Is(err, registry.ErrNotFound) {
+		d.logger.Printf("registry lookup %s: %v (keeping current tools)", name, err)
+		return
+	}
+	d.cat.replaceService(name, d.entries(name, svcs))
+}
+
+// entries builds the tools of all versions of a service; for an endpoint
+// present in several versions the lexically greatest version wins.
+func (d *discovery) entries(name string, svcs []*registry.Service) []*toolEntry {
+	sort.SliceStable(svcs, func(i, j int) bool { return svcs[i].Version > svcs[j].Version })
+	seen := map[string]bool{}
+	var out []*toolEntry
+	for _, svc := range svcs {
+		if svc == nil || len(svc.Nodes) == 0 {
+			continue
+		}
+		for _, ep := range svc.Endpoints {
+			if ep == nil || ep.Name == "" || seen[ep.Name] || ep.Metadata["subscriber"] == "true" {
+				continue
+			}
+			seen[ep.Name] = true
+			e, err := d.entry(name, ep)
+			if err != nil {
+				d.logger.Printf("skipping endpoint %s.%s: %v", name, ep.Name, err)
+				continue
+			}
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (d *discovery) entry(service string, ep *registry.Endpoint) (*toolEntry, error) {
+	contract, err := tool.FromMetadata(ep.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	raw := contract.InputSchema
+	if len(raw) == 0 {
+		if raw, err = json.Marshal(schemaFromValue(ep.Request)); err != nil {
+			return nil, fmt.Errorf("derived schema: %w", err)
+		}
+	}
+	schema, err := compileSchema(raw)
+	if err != nil {
+		return nil, err
+	}
+	canonical := canonicalName(service, ep.Name)
+	tc := d.cfg.Tools[canonical]
+	e := &toolEntry{
+		Name:        tc.Name,
+		Canonical:   canonical,
+		Service:     service,
+		Endpoint:    ep.Name,
+		Description: tc.Description,
+		Scopes:      contract.Scopes,
+		Schema:      schema,
+		Timeout:     tc.Timeout,
+		ResultMode:  ep.Metadata[tool.MetadataResult],
+	}
+	if e.Name == "" {
+		e.Name = sanitizeName(canonical)
+	}
+	if e.Description == "" {
+		e.Description = contract.Description
+	}
+	if e.Description == "" {
+		e.Description = fmt.Sprintf("Calls %s on the go-micro service %s.", ep.Name, service)
+	}
+	if e.Timeout == 0 {
+		e.Timeout = d.cfg.Timeout
+	}
+	return e, nil
+}
+
+// run watches the registry until ctx ends: each event re-reads its service;
+// every ResyncInterval everything is re-read. Watch failures are retried with
+// backoff.
+func (d *discovery) run(ctx context.Context) {
+	events := make(chan string, 64)
+	go d.watch(ctx, events)
+	tick := time.NewTicker(d.cfg.ResyncInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case name := <-events:
+			d.syncService(name)
+		case <-tick.C:
+			if err := d.syncAll(); err != nil {
+				d.logger.Print(err)
+			}
+		}
+	}
+}
+
+func (d *discovery) watch(ctx context.Context, events chan<- string) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		w, err := d.reg.Watch()
+		if err != nil {
+			d.logger.Printf("registry watch: %v (retrying in %s)", err, backoff)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 10*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		stop := context.AfterFunc(ctx, w.Stop)
+		for {
+			res, err := w.Next()
+			if err != nil {
+				break
+			}
+			if res == nil || res.Service == nil {
+				continue
+			}
+			select {
+			case events <- res.Service.Name:
+			case <-ctx.Done():
+			}
+		}
+		stop()
+		w.Stop()
+	}
+}

@@ -1,0 +1,198 @@
+package gateway
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/tracegate/tracegate/gateway/audit"
+	"github.com/tracegate/tracegate/gateway/policy"
+	"github.com/tracegate/tracegate/internal/microkit"
+	"github.com/tracegate/tracegate/telemetry"
+)
+
+// implementation is what the gateway reports as its MCP server identity.
+var implementation = mcp.Implementation{Name: "tracegate", Title: "tracegate MCP gateway for go-micro", Version: telemetry.Version}
+
+// Gateway serves the tools of a go-micro registry over MCP. Every request, on
+// every transport, runs through one middleware chain registered in
+// [Gateway.pipeline].
+type Gateway struct {
+	opts       Options
+	server     *mcp.Server
+	catalog    *catalog
+	discovery  *discovery
+	dispatcher *dispatcher
+	tracing    *tracing
+	emitter    *telemetry.Emitter
+	admitter   *admitter
+	admissions admissions
+	minter     *policy.Minter
+	recorder   *audit.Recorder
+	policyHash string
+
+	ownClient *microkit.Client // closed with the gateway when we built it
+	ownLimit  bool             // the limiter was built here and is closed here
+
+	mu      sync.Mutex
+	started bool
+	life    context.Context // ends at Close: JWKS cache, discovery
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// New validates opts and builds a gateway. Call [Gateway.Start] to discover
+// tools, then serve it with [Gateway.Handler] or [Gateway.ServeStdio].
+func New(opts Options) (*Gateway, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	opts.Config = opts.Config.withDefaults()
+	g := &Gateway{opts: opts}
+	g.life, g.cancel = context.WithCancel(context.WithoutCancel(opts.Context))
+	if err := g.build(); err != nil {
+		return nil, errors.Join(err, g.Close())
+	}
+	return g, nil
+}
+
+func (g *Gateway) build() error {
+	o := g.opts
+	var err error
+	if g.tracing, err = newTracing(o); err != nil {
+		return fmt.Errorf("gateway: metrics: %w", err)
+	}
+	g.emitter = telemetry.NewEmitter(o.LoggerProvider, telemetry.ScopeName)
+	if o.Client == nil {
+		c, err := microkit.NewClient(
+			microkit.WithRegistry(o.Registry),
+			microkit.WithCallWrappers(telemetry.NewCallWrapper(
+				telemetry.WithTracerProvider(o.TraceProvider),
+				telemetry.WithPropagators(o.Propagator))),
+		)
+		if err != nil {
+			return fmt.Errorf("gateway: client: %w", err)
+		}
+		g.ownClient, o.Client = c, c
+	}
+	g.dispatcher = &dispatcher{client: o.Client}
+
+	g.server = mcp.NewServer(&implementation, &mcp.ServerOptions{
+		Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{ListChanged: true}},
+		SetCacheable: g.setCacheable,
+	})
+	g.pipeline()
+	g.catalog = newCatalog(g.server, g.toolHandler, o.Logger)
+	g.discovery = &discovery{reg: o.Registry, cat: g.catalog, cfg: o.Config, logger: o.Logger}
+
+	verifier, err := newVerifier(g.life, o)
+	if err != nil {
+		return err
+	}
+	scopes, err := policy.NewScopePolicy(o.Config.Policy.Scopes)
+	if err != nil {
+		return fmt.Errorf("gateway: scopes: %w", err)
+	}
+	limiter, err := newLimiter(o)
+	if err != nil {
+		return err
+	}
+	g.ownLimit = o.Limiter == nil && limiter != nil
+	g.admitter = &admitter{verifier: verifier, scopes: scopes, limiter: limiter, catalog: g.catalog}
+	if g.minter, err = newMinter(o); err != nil {
+		return err
+	}
+	if g.recorder, err = newRecorder(o, g.emitter); err != nil {
+		return err
+	}
+	g.policyHash = hashPolicy(o.Config.Policy)
+	return nil
+}
+
+// hashPolicy identifies the policy configuration in audit records.
+func hashPolicy(p policy.Config) string {
+	b, _ := json.Marshal(p)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// pipeline registers the middleware chain in one call, outermost first:
+// tracing (so every request, denials included, has a span), audit (one
+// record per tools/call), admission (authenticate, authorize, limit). The
+// SDK then routes to the tool handler, which validates and dispatches.
+func (g *Gateway) pipeline() {
+	g.server.AddReceivingMiddleware(
+		g.tracing.middleware,
+		g.auditMiddleware,
+		g.admitMiddleware,
+	)
+}
+
+// setCacheable marks list results private when callers see different
+// tool lists (authentication on), so shared caches do not mix them.
+func (g *Gateway) setCacheable(_ context.Context, _ mcp.Request, c *mcp.Cacheable) {
+	if g.admitter != nil && g.admitter.verifier != nil {
+		c.CacheScope = "private"
+	}
+}
+
+// Start reads the registry once and then keeps the tool list live until
+// [Gateway.Close] or ctx ends.
+func (g *Gateway) Start(ctx context.Context) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.started {
+		return nil
+	}
+	if err := g.discovery.syncAll(); err != nil {
+		return err
+	}
+	g.started = true
+	run, stop := context.WithCancel(g.life)
+	g.wg.Go(func() {
+		defer stop()
+		select {
+		case <-ctx.Done():
+		case <-run.Done():
+		}
+	})
+	g.wg.Go(func() { g.discovery.run(run) })
+	return nil
+}
+
+// Sync re-reads the registry now (tests and admin tooling).
+func (g *Gateway) Sync() error { return g.discovery.syncAll() }
+
+// Server returns the underlying MCP server (for custom transports).
+func (g *Gateway) Server() *mcp.Server { return g.server }
+
+// IdentityPublicKey is the key services verify downstream identities with
+// (also served as a JWKS by [Gateway.Handler]).
+func (g *Gateway) IdentityPublicKey() ed25519.PublicKey { return g.minter.PublicKey() }
+
+// Close stops discovery, flushes the audit trail and releases what the
+// gateway built. Serving transports are stopped by their owners ([Serve]
+// drains HTTP first).
+func (g *Gateway) Close() error {
+	g.cancel()
+	g.wg.Wait()
+	var errs []error
+	if g.recorder != nil {
+		errs = append(errs, g.recorder.Close(context.WithoutCancel(g.opts.Context)))
+	}
+	if g.ownLimit && g.admitter != nil && g.admitter.limiter != nil {
+		errs = append(errs, g.admitter.limiter.Close())
+	}
+	if g.ownClient != nil {
+		errs = append(errs, g.ownClient.Close())
+	}
+	return errors.Join(errs...)
+}

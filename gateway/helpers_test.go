@@ -1,0 +1,114 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/tracegate/tracegate/examples/blog/blogtest"
+	"github.com/tracegate/tracegate/gateway"
+	"github.com/tracegate/tracegate/internal/oteltest"
+)
+
+// env is a blog stack on a memory registry, a gateway in front of it and
+// one capture recording both.
+type env struct {
+	capture *oteltest.Capture
+	stack   *blogtest.Stack
+	gw      *gateway.Gateway
+}
+
+func newEnv(t *testing.T, mutate ...func(*gateway.Options)) *env {
+	t.Helper()
+	capture := oteltest.New(t)
+	stack := blogtest.Start(t, blogtest.Options{TracerProvider: capture.TracerProvider, LoggerProvider: capture.LoggerProvider})
+	opts := gateway.Options{
+		Registry:       stack.Registry,
+		TraceProvider:  capture.TracerProvider,
+		MeterProvider:  capture.MeterProvider,
+		LoggerProvider: capture.LoggerProvider,
+		Logger:         log.New(io.Discard, "", 0),
+		Config:         gateway.Config{Auth: gateway.AuthConfig{Anonymous: true}},
+	}
+	for _, m := range mutate {
+		m(&opts)
+	}
+	gw, err := gateway.New(opts)
+	if err != nil {
+		t.Fatalf("gateway.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := gw.Start(ctx); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := gw.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return &env{capture: capture, stack: stack, gw: gw}
+}
+
+// connect opens an in-memory MCP client session on the gateway; changed
+// counts tools/list_changed notifications.
+func (e *env) connect(t *testing.T, changed *atomic.Int32) *mcp.ClientSession {
+	t.Helper()
+	ct, st := mcp.NewInMemoryTransports()
+	ctx := context.Background()
+	ss, err := e.gw.Server().Connect(ctx, st, nil)
+	if err != nil {
+		t.Fatalf("server connect: %v", err)
+	}
+	opts := &mcp.ClientOptions{}
+	if changed != nil {
+		opts.ToolListChangedHandler = func(context.Context, *mcp.ToolListChangedRequest) { changed.Add(1) }
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test-agent", Version: "1"}, opts).Connect(ctx, ct, nil)
+	if err != nil {
+		t.Fatalf("client connect: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cs.Close()
+		_ = ss.Wait()
+	})
+	return cs
+}
+
+// call calls a tool and decodes its structured content into out.
+func call(t *testing.T, cs *mcp.ClientSession, name string, args any, out any) *mcp.CallToolResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args})
+	if err != nil {
+		t.Fatalf("CallTool %s: %v", name, err)
+	}
+	if out != nil {
+		// Decode the text block: the SDK client decodes structuredContent
+		// into any, which turns integers into float64.
+		raw := []byte(res.Content[0].(*mcp.TextContent).Text)
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("decode %s result %s: %v", name, raw, err)
+		}
+	}
+	return res
+}
+
+func toolNames(t *testing.T, cs *mcp.ClientSession) []string {
+	t.Helper()
+	var names []string
+	for tool, err := range cs.Tools(context.Background(), nil) {
+		if err != nil {
+			t.Fatalf("tools/list: %v", err)
+		}
+		names = append(names, tool.Name)
+	}
+	return names
+}
