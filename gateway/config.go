@@ -147,11 +147,34 @@ func (c Config) withDefaults() Config {
 	if c.ResyncInterval == 0 {
 		c.ResyncInterval = d.ResyncInterval
 	}
-	if c.Policy.Scopes.Mode == "" {
-		c.Policy.Scopes = d.Policy.Scopes
+	// A programmatic Config{} leaves policy and audit zero: fill their
+	// defaults field by field, keeping what the caller did set.
+	if sc := &c.Policy.Scopes; sc.Mode == "" {
+		sc.Mode, sc.Wildcards = d.Policy.Scopes.Mode, d.Policy.Scopes.Wildcards
+		if sc.Unscoped == "" {
+			sc.Unscoped = d.Policy.Scopes.Unscoped
+		}
 	}
-	if c.Audit.Mode == "" {
-		c.Audit = d.Audit
+	if rl := &c.Policy.RateLimit; rl.MaxEntries == 0 && rl.IdleTTL == 0 {
+		rl.MaxEntries, rl.IdleTTL = d.Policy.RateLimit.MaxEntries, d.Policy.RateLimit.IdleTTL
+	}
+	if a := &c.Audit; a.Mode == "" {
+		a.Mode = d.Audit.Mode
+		if a.File.RotateBytes == 0 {
+			a.File.RotateBytes = d.Audit.File.RotateBytes
+		}
+		if a.File.CheckpointEvery == 0 && a.File.CheckpointInterval == 0 {
+			a.File.CheckpointEvery, a.File.CheckpointInterval = d.Audit.File.CheckpointEvery, d.Audit.File.CheckpointInterval
+		}
+		if a.PlaintextArgsMax == 0 {
+			a.PlaintextArgsMax = d.Audit.PlaintextArgsMax
+		}
+		if a.MethodLevel == "" {
+			a.MethodLevel = d.Audit.MethodLevel
+		}
+		if a.QueueSize == 0 {
+			a.QueueSize = d.Audit.QueueSize
+		}
 	}
 	return c
 }

@@ -185,6 +185,9 @@ func (g *Gateway) Close() error {
 	g.cancel()
 	g.wg.Wait()
 	var errs []error
+	if g.server != nil {
+		g.closeSessions()
+	}
 	if g.recorder != nil {
 		errs = append(errs, g.recorder.Close(context.WithoutCancel(g.opts.Context)))
 	}
@@ -195,4 +198,16 @@ func (g *Gateway) Close() error {
 		errs = append(errs, g.ownClient.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// closeSessions ends every MCP session still open (stateful HTTP sessions
+// live until their client deletes them).
+func (g *Gateway) closeSessions() {
+	var open []*mcp.ServerSession
+	for ss := range g.server.Sessions() {
+		open = append(open, ss)
+	}
+	for _, ss := range open {
+		_ = ss.Close()
+	}
 }

@@ -2,6 +2,9 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"sync"
 	"encoding/json"
 	"io"
 	"log"
@@ -10,25 +13,63 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"go-micro.dev/v5/metadata"
+	"go-micro.dev/v5/server"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 
 	"github.com/tracegate/tracegate/examples/blog/blogtest"
 	"github.com/tracegate/tracegate/gateway"
+	"github.com/tracegate/tracegate/gateway/guard"
 	"github.com/tracegate/tracegate/internal/oteltest"
 )
 
-// env is a blog stack on a memory registry, a gateway in front of it and
-// one capture recording both.
+// env is a blog stack on a memory registry, guarded by the gateway's
+// downstream identity, a gateway in front of it and one capture recording
+// both. seen records the metadata of every request the services handled.
 type env struct {
 	capture *oteltest.Capture
 	stack   *blogtest.Stack
 	gw      *gateway.Gateway
+	seen    *metadataLog
+}
+
+// metadataLog records incoming go-micro metadata.
+type metadataLog struct {
+	mu  sync.Mutex
+	mds []map[string]string
+}
+
+func (l *metadataLog) wrapper(next server.HandlerFunc) server.HandlerFunc {
+	return func(ctx context.Context, req server.Request, rsp interface{}) error {
+		md, _ := metadata.FromContext(ctx)
+		l.mu.Lock()
+		l.mds = append(l.mds, md)
+		l.mu.Unlock()
+		return next(ctx, req, rsp)
+	}
+}
+
+func (l *metadataLog) all() []map[string]string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]map[string]string(nil), l.mds...)
 }
 
 func newEnv(t *testing.T, mutate ...func(*gateway.Options)) *env {
 	t.Helper()
 	capture := oteltest.New(t)
-	stack := blogtest.Start(t, blogtest.Options{TracerProvider: capture.TracerProvider, LoggerProvider: capture.LoggerProvider})
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := &metadataLog{}
+	stack := blogtest.Start(t, blogtest.Options{
+		TracerProvider:  capture.TracerProvider,
+		LoggerProvider:  capture.LoggerProvider,
+		HandlerWrappers: []server.HandlerWrapper{seen.wrapper, guard.NewHandlerWrapper(guard.WithPublicKey(pub), guard.WithForwardedIdentities())},
+	})
 	opts := gateway.Options{
+		IdentityKey:    key,
 		Registry:       stack.Registry,
 		TraceProvider:  capture.TracerProvider,
 		MeterProvider:  capture.MeterProvider,
@@ -53,7 +94,7 @@ func newEnv(t *testing.T, mutate ...func(*gateway.Options)) *env {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return &env{capture: capture, stack: stack, gw: gw}
+	return &env{capture: capture, stack: stack, gw: gw, seen: seen}
 }
 
 // connect opens an in-memory MCP client session on the gateway; changed
@@ -111,4 +152,13 @@ func toolNames(t *testing.T, cs *mcp.ClientSession) []string {
 		names = append(names, tool.Name)
 	}
 	return names
+}
+
+// oteltestAttrs renders a log record's attributes as strings.
+func oteltestAttrs(r sdklog.Record) map[string]string {
+	m := map[string]string{}
+	for k, v := range oteltest.Attrs(r) {
+		m[string(k)] = v.Emit()
+	}
+	return m
 }

@@ -27,7 +27,11 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func (e *env) serveHTTP(t *testing.T) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(e.gw.Handler())
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+		http.DefaultClient.CloseIdleConnections()
+	})
 	return srv
 }
 

@@ -23,4 +23,5 @@ const (
 	ReasonWrongTool         = "wrong_tool"
 	ReasonInsufficientScope = "insufficient_scope"
 	ReasonRateLimited       = "rate_limited"
+	ReasonForwarded         = "forwarded" // allowed: a downstream hop of another service's tool call
 )

@@ -288,3 +288,40 @@ func TestNewWithoutKey(t *testing.T) {
 	}()
 	guard.NewHandlerWrapper()
 }
+
+// TestForwardedIdentities: a downstream hop (an identity minted for another
+// service's tool) is refused by default and accepted, still verified, with
+// WithForwardedIdentities.
+func TestForwardedIdentities(t *testing.T) {
+	key := newKey(t)
+	m := mustMinter(t, key)
+	forwarded := mint(t, m, "users.Users.Create", "users", "blog:admin")
+	for _, tc := range []struct {
+		name   string
+		opts   []guard.Option
+		token  string
+		code   int32
+		reason string
+	}{
+		{"strict refuses a hop", nil, forwarded, 401, guard.ReasonWrongAudience},
+		{"forwarding accepts a hop", []guard.Option{guard.WithForwardedIdentities()}, forwarded, 0, guard.ReasonForwarded},
+		{"forwarding still verifies", []guard.Option{guard.WithForwardedIdentities()},
+			mint(t, mustMinter(t, newKey(t)), "users.Users.Create", "users"), 401, guard.ReasonInvalidIdentity},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := startPosts(t, m, append([]guard.Option{guard.WithPublicKey(m.PublicKey())}, tc.opts...)...)
+			_, err := e.call(t, "Posts.Create", tc.token)
+			if tc.code == 0 && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if tc.code != 0 && (err == nil || err.Code != tc.code) {
+				t.Fatalf("err = %v, want %d", err, tc.code)
+			}
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if len(e.decisions) != 1 || e.decisions[0].Reason != tc.reason {
+				t.Fatalf("decisions = %+v", e.decisions)
+			}
+		})
+	}
+}

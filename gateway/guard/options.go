@@ -32,6 +32,7 @@ type config struct {
 	burst          int
 	maxSubjects    int
 	hook           func(context.Context, Decision)
+	forwarded      bool
 	now            func() time.Time
 }
 
@@ -169,4 +170,15 @@ func WithLeeway(d time.Duration) Option {
 			c.leeway = d
 		}
 	})
+}
+
+// WithForwardedIdentities accepts identities minted for another service's
+// tool: the downstream hops of a gateway call (posts calling users while
+// serving posts.Posts.Create forwards the caller's identity with aud=posts).
+// Such an identity must still be genuine and unexpired; tool and scope checks
+// are skipped (the gateway authorized the tool at the entry service) and the
+// per-subject rate limit still applies. Off by default: then only calls made
+// for this service's own tools are accepted.
+func WithForwardedIdentities() Option {
+	return optionFunc(func(c *config) { c.forwarded = true })
 }

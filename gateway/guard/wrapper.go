@@ -95,22 +95,21 @@ func (w *wrapper) decide(ctx context.Context, service, endpoint string) Decision
 		aud = service
 	}
 	id, err := w.verifyToken(ctx, raw, aud)
+	forwarded := false
 	if err != nil {
-		if stderrors.Is(err, ErrWrongAudience) {
-			d.Identity = id
+		if !stderrors.Is(err, ErrWrongAudience) {
+			return deny(d, ReasonInvalidIdentity, err)
+		}
+		d.Identity = id
+		if !w.cfg.forwarded {
 			return deny(d, ReasonWrongAudience, err)
 		}
-		return deny(d, ReasonInvalidIdentity, err)
+		forwarded = true
 	}
 	d.Identity, d.Code = id, 403
-	if want := w.cfg.toolName(service, endpoint); id.Tool != want {
-		return deny(d, ReasonWrongTool, fmt.Errorf("%w: %q, called %q", ErrWrongTool, id.Tool, want))
-	}
-	d.Required = w.scopes.lookup(endpoint)
-	if len(d.Required) > 0 {
-		if d.Matched = intersect(d.Required, id.Scopes); len(d.Matched) == 0 {
-			return deny(d, ReasonInsufficientScope,
-				fmt.Errorf("%w: %s requires one of %q", ErrInsufficientScope, endpoint, d.Required))
+	if !forwarded {
+		if denied, ok := w.checkTool(&d, id, service, endpoint); !ok {
+			return denied
 		}
 	}
 	if w.limits != nil {
@@ -123,7 +122,26 @@ func (w *wrapper) decide(ctx context.Context, service, endpoint string) Decision
 		}
 	}
 	d.Allowed, d.Reason, d.Code = true, ReasonGranted, 0
+	if forwarded {
+		d.Reason = ReasonForwarded
+	}
 	return d
+}
+
+// checkTool requires the identity to be for this endpoint's tool and to
+// hold one of the endpoint's declared scopes.
+func (w *wrapper) checkTool(d *Decision, id Identity, service, endpoint string) (Decision, bool) {
+	if want := w.cfg.toolName(service, endpoint); id.Tool != want {
+		return deny(*d, ReasonWrongTool, fmt.Errorf("%w: %q, called %q", ErrWrongTool, id.Tool, want)), false
+	}
+	d.Required = w.scopes.lookup(endpoint)
+	if len(d.Required) > 0 {
+		if d.Matched = intersect(d.Required, id.Scopes); len(d.Matched) == 0 {
+			return deny(*d, ReasonInsufficientScope,
+				fmt.Errorf("%w: %s requires one of %q", ErrInsufficientScope, endpoint, d.Required)), false
+		}
+	}
+	return *d, true
 }
 
 func deny(d Decision, reason string, err error) Decision {

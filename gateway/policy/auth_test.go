@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"github.com/tracegate/tracegate/internal/oauthtest"
+
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -139,18 +141,18 @@ func TestChallenge(t *testing.T) {
 }
 
 func TestProtectedResourceMetadata(t *testing.T) {
-	m := NewProtectedResourceMetadata(testAudience, []string{"https://as.example.test"}, []string{"blog:read"})
-	if got := MetadataPaths(testAudience); !slices.Equal(got, []string{"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"}) {
+	m := NewProtectedResourceMetadata(oauthtest.Audience, []string{"https://as.example.test"}, []string{"blog:read"})
+	if got := MetadataPaths(oauthtest.Audience); !slices.Equal(got, []string{"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"}) {
 		t.Fatalf("paths = %q", got)
 	}
-	if got := MetadataURL(testAudience); got != "https://gw.example.test/.well-known/oauth-protected-resource/mcp" {
+	if got := MetadataURL(oauthtest.Audience); got != "https://gw.example.test/.well-known/oauth-protected-resource/mcp" {
 		t.Fatalf("url = %q", got)
 	}
 	mux := http.NewServeMux()
 	MountMetadata(mux, m)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	for _, p := range MetadataPaths(testAudience) {
+	for _, p := range MetadataPaths(oauthtest.Audience) {
 		res, err := srv.Client().Get(srv.URL + p)
 		if err != nil {
 			t.Fatal(err)
@@ -161,7 +163,7 @@ func TestProtectedResourceMetadata(t *testing.T) {
 		if err != nil || res.StatusCode != 200 {
 			t.Fatalf("%s: %d %v", p, res.StatusCode, err)
 		}
-		if doc["resource"] != testAudience || doc["bearer_methods_supported"].([]any)[0] != "header" ||
+		if doc["resource"] != oauthtest.Audience || doc["bearer_methods_supported"].([]any)[0] != "header" ||
 			doc["authorization_servers"].([]any)[0] != "https://as.example.test" || doc["scopes_supported"].([]any)[0] != "blog:read" {
 			t.Fatalf("%s: %v", p, doc)
 		}

@@ -1,8 +1,9 @@
 package policy
 
 import (
+	"github.com/tracegate/tracegate/internal/oauthtest"
+
 	"context"
-	"crypto/rsa"
 	"errors"
 	"slices"
 	"strings"
@@ -12,9 +13,9 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwa"
 )
 
-func newTestVerifier(t testing.TB, a *testAuthServer, opts ...JWTOption) *JWTVerifier {
+func newTestVerifier(t testing.TB, a *oauthtest.Issuer, opts ...JWTOption) *JWTVerifier {
 	t.Helper()
-	base := []JWTOption{WithIssuer(a.issuer()), WithAudience(testAudience), WithHTTPClient(a.srv.Client())}
+	base := []JWTOption{WithIssuer(a.URL()), WithAudience(oauthtest.Audience), WithHTTPClient(a.Server.Client())}
 	v, err := NewJWTVerifier(t.Context(), append(base, opts...)...)
 	if err != nil {
 		t.Fatalf("NewJWTVerifier: %v", err)
@@ -39,14 +40,14 @@ func with(c map[string]any, kv ...any) map[string]any {
 }
 
 func TestJWTVerifier(t *testing.T) {
-	a := newTestAuthServer(t)
-	a.addKey(t, "ec-1", mustEC(t), true)
-	a.addKey(t, "rogue", mustRSA(t), false) // never published
+	a := oauthtest.Start(t)
+	a.AddKey(t, "ec-1", oauthtest.ECKey(t), true)
+	a.AddKey(t, "rogue", oauthtest.RSAKey(t), false) // never published
 	v := newTestVerifier(t, a)
-	c := a.claims()
+	c := a.Claims()
 	now := time.Now()
-	rsaPub := &a.keys["rsa-1"].(*rsa.PrivateKey).PublicKey
-	valid := a.sign(t, "rsa-1", jwa.RS256(), c)
+	rsaPub := a.RSAPublicKey("rsa-1")
+	valid := a.Sign(t, "rsa-1", jwa.RS256(), c)
 	parts := strings.Split(valid, ".")
 	sig := []byte(parts[2])
 	sig[5] ^= 0x01
@@ -58,21 +59,21 @@ func TestJWTVerifier(t *testing.T) {
 		want  error // nil: accepted
 	}{
 		{"valid RS256", valid, nil},
-		{"valid ES256", a.sign(t, "ec-1", jwa.ES256(), c), nil},
-		{"valid PS256", a.sign(t, "rsa-1", jwa.PS256(), c), nil},
-		{"scp array", a.sign(t, "rsa-1", jwa.RS256(), with(c, "scope", nil, "scp", []string{"blog:read"})), nil},
-		{"within leeway", a.sign(t, "rsa-1", jwa.RS256(), with(c, "exp", now.Add(-10*time.Second).Unix())), nil},
-		{"expired", a.sign(t, "rsa-1", jwa.RS256(), with(c, "exp", now.Add(-time.Minute).Unix())), ErrTokenExpired},
-		{"not yet valid", a.sign(t, "rsa-1", jwa.RS256(), with(c, "nbf", now.Add(time.Minute).Unix())), ErrTokenNotYetValid},
-		{"wrong aud", a.sign(t, "rsa-1", jwa.RS256(), with(c, "aud", "https://other.example/mcp")), ErrBadAudience},
-		{"wrong iss", a.sign(t, "rsa-1", jwa.RS256(), with(c, "iss", "https://evil.example")), ErrBadIssuer},
-		{"no exp", a.sign(t, "rsa-1", jwa.RS256(), with(c, "exp", nil)), ErrMalformedToken},
-		{"no sub", a.sign(t, "rsa-1", jwa.RS256(), with(c, "sub", nil)), ErrMalformedToken},
-		{"alg none", unsignedToken(c), ErrAlgorithmNotAllowed},
-		{"HS256 signed with public key", hsWithPublicKey(t, rsaPub, c), ErrAlgorithmNotAllowed},
-		{"RS512 not in allowlist", a.sign(t, "rsa-1", jwa.RS512(), c), ErrAlgorithmNotAllowed},
+		{"valid ES256", a.Sign(t, "ec-1", jwa.ES256(), c), nil},
+		{"valid PS256", a.Sign(t, "rsa-1", jwa.PS256(), c), nil},
+		{"scp array", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "scope", nil, "scp", []string{"blog:read"})), nil},
+		{"within leeway", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "exp", now.Add(-10*time.Second).Unix())), nil},
+		{"expired", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "exp", now.Add(-time.Minute).Unix())), ErrTokenExpired},
+		{"not yet valid", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "nbf", now.Add(time.Minute).Unix())), ErrTokenNotYetValid},
+		{"wrong aud", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "aud", "https://other.example/mcp")), ErrBadAudience},
+		{"wrong iss", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "iss", "https://evil.example")), ErrBadIssuer},
+		{"no exp", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "exp", nil)), ErrMalformedToken},
+		{"no sub", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "sub", nil)), ErrMalformedToken},
+		{"alg none", oauthtest.Unsigned(c), ErrAlgorithmNotAllowed},
+		{"HS256 signed with public key", oauthtest.HSWithPublicKey(t, rsaPub, c), ErrAlgorithmNotAllowed},
+		{"RS512 not in allowlist", a.Sign(t, "rsa-1", jwa.RS512(), c), ErrAlgorithmNotAllowed},
 		{"tampered signature", tampered, ErrBadSignature},
-		{"unpublished key", a.sign(t, "rogue", jwa.RS256(), c), ErrUnknownKey},
+		{"unpublished key", a.Sign(t, "rogue", jwa.RS256(), c), ErrUnknownKey},
 		{"garbage", "not.a.jwt", ErrMalformedToken},
 	}
 	for _, tt := range tests {
@@ -82,7 +83,7 @@ func TestJWTVerifier(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
 				}
-				if p.Subject != "alice" || p.Client != "agent-1" || p.IntentID != "msg-42" || p.Issuer != a.issuer() {
+				if p.Subject != "alice" || p.Client != "agent-1" || p.IntentID != "msg-42" || p.Issuer != a.URL() {
 					t.Fatalf("principal = %+v", p)
 				}
 				if len(p.Scopes) == 0 || p.Expiry.IsZero() {
@@ -101,11 +102,11 @@ func TestJWTVerifier(t *testing.T) {
 }
 
 func TestJWTVerifierScopeClaims(t *testing.T) {
-	a := newTestAuthServer(t)
+	a := oauthtest.Start(t)
 	v := newTestVerifier(t, a, WithIntentClaim("tracegate_intent"))
-	c := with(a.claims(), "scope", nil, "scp", []string{"a", "b"}, "client_id", nil, "azp", "az-client",
+	c := with(a.Claims(), "scope", nil, "scp", []string{"a", "b"}, "client_id", nil, "azp", "az-client",
 		"intent", nil, "tracegate_intent", "i-1")
-	p, err := v.Verify(t.Context(), a.sign(t, "rsa-1", jwa.RS256(), c))
+	p, err := v.Verify(t.Context(), a.Sign(t, "rsa-1", jwa.RS256(), c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,40 +116,40 @@ func TestJWTVerifierScopeClaims(t *testing.T) {
 }
 
 func TestJWTVerifierRotatedKey(t *testing.T) {
-	a := newTestAuthServer(t)
+	a := oauthtest.Start(t)
 	v := newTestVerifier(t, a, WithRefetchInterval(time.Hour))
-	a.addKey(t, "rsa-2", mustRSA(t), false)
-	tok2 := a.sign(t, "rsa-2", jwa.RS256(), a.claims())
+	a.AddKey(t, "rsa-2", oauthtest.RSAKey(t), false)
+	tok2 := a.Sign(t, "rsa-2", jwa.RS256(), a.Claims())
 	// Not published yet: the one refetch allowed finds nothing.
 	if _, err := v.Verify(t.Context(), tok2); !errors.Is(err, ErrUnknownKey) {
 		t.Fatalf("unpublished kid: %v", err)
 	}
-	a.publish("rsa-2")
+	a.Publish("rsa-2")
 	// Refetch is rate limited (1/h): still unknown, and no extra fetch.
-	hits := a.jwksHits.Load()
+	hits := a.JWKSHits.Load()
 	if _, err := v.Verify(t.Context(), tok2); !errors.Is(err, ErrUnknownKey) {
 		t.Fatalf("rate-limited refetch: %v", err)
 	}
-	if a.jwksHits.Load() != hits {
+	if a.JWKSHits.Load() != hits {
 		t.Fatal("refetch not rate limited")
 	}
 
 	// A fresh verifier (or once the interval passes) picks up the rotation.
-	a2 := newTestAuthServer(t)
+	a2 := oauthtest.Start(t)
 	v2 := newTestVerifier(t, a2)
-	a2.addKey(t, "rsa-2", mustRSA(t), true)
-	before := a2.jwksHits.Load()
-	if _, err := v2.Verify(t.Context(), a2.sign(t, "rsa-2", jwa.RS256(), a2.claims())); err != nil {
+	a2.AddKey(t, "rsa-2", oauthtest.RSAKey(t), true)
+	before := a2.JWKSHits.Load()
+	if _, err := v2.Verify(t.Context(), a2.Sign(t, "rsa-2", jwa.RS256(), a2.Claims())); err != nil {
 		t.Fatalf("rotated key refused: %v", err)
 	}
-	if a2.jwksHits.Load() != before+1 {
-		t.Fatalf("want exactly one refetch, got %d", a2.jwksHits.Load()-before)
+	if a2.JWKSHits.Load() != before+1 {
+		t.Fatalf("want exactly one refetch, got %d", a2.JWKSHits.Load()-before)
 	}
 	// Cached now: no further fetch.
-	if _, err := v2.Verify(t.Context(), a2.sign(t, "rsa-2", jwa.RS256(), a2.claims())); err != nil {
+	if _, err := v2.Verify(t.Context(), a2.Sign(t, "rsa-2", jwa.RS256(), a2.Claims())); err != nil {
 		t.Fatal(err)
 	}
-	if a2.jwksHits.Load() != before+1 {
+	if a2.JWKSHits.Load() != before+1 {
 		t.Fatal("cached key refetched")
 	}
 }
@@ -165,9 +166,9 @@ func TestJWTVerifierDiscovery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newTestAuthServer(t)
-			a.noOAuthMD, a.wrongIssMD = tt.noOAuth, tt.wrongMD
-			v, err := NewJWTVerifier(t.Context(), WithIssuer(a.issuer()), WithAudience(testAudience), WithHTTPClient(a.srv.Client()))
+			a := oauthtest.Start(t)
+			a.NoOAuthMD, a.WrongIssMD = tt.noOAuth, tt.wrongMD
+			v, err := NewJWTVerifier(t.Context(), WithIssuer(a.URL()), WithAudience(oauthtest.Audience), WithHTTPClient(a.Server.Client()))
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tt.wantErr)
@@ -178,10 +179,10 @@ func TestJWTVerifierDiscovery(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = v.Close() })
-			if v.JWKSURL() != a.srv.URL+"/jwks" {
+			if v.JWKSURL() != a.Server.URL+"/jwks" {
 				t.Fatalf("JWKSURL = %q", v.JWKSURL())
 			}
-			if _, err := v.Verify(t.Context(), a.sign(t, "rsa-1", jwa.RS256(), a.claims())); err != nil {
+			if _, err := v.Verify(t.Context(), a.Sign(t, "rsa-1", jwa.RS256(), a.Claims())); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -196,9 +197,9 @@ func TestNewJWTVerifierConfigErrors(t *testing.T) {
 		want error
 	}{
 		{"no audience", []JWTOption{WithIssuer("https://x")}, ErrMissingAudience},
-		{"no issuer", []JWTOption{WithAudience(testAudience)}, ErrMissingIssuer},
-		{"none", []JWTOption{WithIssuer("https://x"), WithAudience(testAudience), WithAlgorithms("none")}, ErrUnsupportedAlg},
-		{"HS256", []JWTOption{WithIssuer("https://x"), WithAudience(testAudience), WithAlgorithms("RS256", "HS256")}, ErrUnsupportedAlg},
+		{"no issuer", []JWTOption{WithAudience(oauthtest.Audience)}, ErrMissingIssuer},
+		{"none", []JWTOption{WithIssuer("https://x"), WithAudience(oauthtest.Audience), WithAlgorithms("none")}, ErrUnsupportedAlg},
+		{"HS256", []JWTOption{WithIssuer("https://x"), WithAudience(oauthtest.Audience), WithAlgorithms("RS256", "HS256")}, ErrUnsupportedAlg},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,9 +211,9 @@ func TestNewJWTVerifierConfigErrors(t *testing.T) {
 }
 
 func TestJWTVerifierConcurrentSafe(t *testing.T) {
-	a := newTestAuthServer(t)
+	a := oauthtest.Start(t)
 	v := newTestVerifier(t, a)
-	tok := a.sign(t, "rsa-1", jwa.RS256(), a.claims())
+	tok := a.Sign(t, "rsa-1", jwa.RS256(), a.Claims())
 	errs := make(chan error, 8)
 	for range 8 {
 		go func() {
@@ -233,15 +234,15 @@ func TestJWTVerifierConcurrentSafe(t *testing.T) {
 }
 
 func BenchmarkVerifyJWT(b *testing.B) {
-	a := newTestAuthServer(b)
-	a.addKey(b, "ec-1", mustEC(b), true)
+	a := oauthtest.Start(b)
+	a.AddKey(b, "ec-1", oauthtest.ECKey(b), true)
 	v := newTestVerifier(b, a)
 	for _, alg := range []struct {
 		name string
 		kid  string
 		alg  jwa.SignatureAlgorithm
 	}{{"RS256", "rsa-1", jwa.RS256()}, {"ES256", "ec-1", jwa.ES256()}} {
-		tok := a.sign(b, alg.kid, alg.alg, a.claims())
+		tok := a.Sign(b, alg.kid, alg.alg, a.Claims())
 		b.Run(alg.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -1,4 +1,8 @@
-package policy
+// Package oauthtest is a fake OAuth authorization server for tests: RFC 8414
+// metadata and a JWKS on 127.0.0.1, keys that can be added, published or
+// withheld (rotation), and helpers that forge the tokens a resource server
+// must refuse (alg none, HS256 keyed with the public key).
+package oauthtest
 
 import (
 	"crypto/ecdsa"
@@ -24,50 +28,54 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwt"
 )
 
-const testAudience = "https://gw.example.test/mcp"
+// Audience is the default aud of [Issuer.Claims].
+const Audience = "https://gw.example.test/mcp"
 
-// testAuthServer is a real JWKS + RFC 8414 metadata server on 127.0.0.1.
-type testAuthServer struct {
-	srv        *httptest.Server
-	mu         sync.Mutex
-	keys       map[string]any // kid -> private key
-	published  []string       // kids in the JWKS
-	jwksHits   atomic.Int64
-	noOAuthMD  bool // serve only openid-configuration
-	wrongIssMD bool
+// Issuer is a real JWKS + RFC 8414 metadata server on 127.0.0.1.
+type Issuer struct {
+	Server     *httptest.Server
+	JWKSHits   atomic.Int64
+	NoOAuthMD  bool // serve only openid-configuration
+	WrongIssMD bool // metadata names another issuer
+
+	mu        sync.Mutex
+	keys      map[string]any // kid -> private key
+	published []string       // kids in the JWKS
 }
 
-func newTestAuthServer(t testing.TB) *testAuthServer {
+// Start serves an issuer with one published RSA key, kid "rsa-1".
+func Start(t testing.TB) *Issuer {
 	t.Helper()
-	a := &testAuthServer{keys: map[string]any{}}
+	a := &Issuer{keys: map[string]any{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/jwks", a.serveJWKS)
 	mux.HandleFunc("/.well-known/oauth-authorization-server", func(w http.ResponseWriter, r *http.Request) {
-		if a.noOAuthMD {
+		if a.NoOAuthMD {
 			http.NotFound(w, r)
 			return
 		}
 		a.serveMetadata(w, r)
 	})
 	mux.HandleFunc("/.well-known/openid-configuration", a.serveMetadata)
-	a.srv = httptest.NewServer(mux)
-	t.Cleanup(a.srv.Close)
-	a.addKey(t, "rsa-1", mustRSA(t), true)
+	a.Server = httptest.NewServer(mux)
+	t.Cleanup(a.Server.Close)
+	a.AddKey(t, "rsa-1", RSAKey(t), true)
 	return a
 }
 
-func (a *testAuthServer) issuer() string { return a.srv.URL }
+// URL is the issuer identifier.
+func (a *Issuer) URL() string { return a.Server.URL }
 
-func (a *testAuthServer) serveMetadata(w http.ResponseWriter, _ *http.Request) {
-	iss := a.issuer()
-	if a.wrongIssMD {
+func (a *Issuer) serveMetadata(w http.ResponseWriter, _ *http.Request) {
+	iss := a.URL()
+	if a.WrongIssMD {
 		iss = "https://evil.example"
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"issuer": iss, "jwks_uri": a.srv.URL + "/jwks"})
+	_ = json.NewEncoder(w).Encode(map[string]any{"issuer": iss, "jwks_uri": a.Server.URL + "/jwks"})
 }
 
-func (a *testAuthServer) serveJWKS(w http.ResponseWriter, _ *http.Request) {
-	a.jwksHits.Add(1)
+func (a *Issuer) serveJWKS(w http.ResponseWriter, _ *http.Request) {
+	a.JWKSHits.Add(1)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	set := jwk.NewSet()
@@ -82,7 +90,8 @@ func (a *testAuthServer) serveJWKS(w http.ResponseWriter, _ *http.Request) {
 	_ = json.NewEncoder(w).Encode(set)
 }
 
-func (a *testAuthServer) addKey(t testing.TB, kid string, priv any, publish bool) {
+// AddKey adds a signing key; publish puts it in the JWKS now.
+func (a *Issuer) AddKey(t testing.TB, kid string, priv any, publish bool) {
 	t.Helper()
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -92,24 +101,25 @@ func (a *testAuthServer) addKey(t testing.TB, kid string, priv any, publish bool
 	}
 }
 
-func (a *testAuthServer) publish(kid string) {
+// Publish adds kid to the JWKS (key rotation).
+func (a *Issuer) Publish(kid string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.published = append(a.published, kid)
 }
 
-// claims returns valid default claims.
-func (a *testAuthServer) claims() map[string]any {
+// Claims returns valid default claims for [Audience].
+func (a *Issuer) Claims() map[string]any {
 	now := time.Now()
 	return map[string]any{
-		"iss": a.issuer(), "sub": "alice", "aud": testAudience,
+		"iss": a.URL(), "sub": "alice", "aud": Audience,
 		"exp": now.Add(5 * time.Minute).Unix(), "iat": now.Unix(),
 		"scope": "blog:read blog:write", "client_id": "agent-1", "intent": "msg-42",
 	}
 }
 
-// sign signs claims with the key kid using alg.
-func (a *testAuthServer) sign(t testing.TB, kid string, alg jwa.SignatureAlgorithm, claims map[string]any) string {
+// Sign signs claims with the key kid using alg.
+func (a *Issuer) Sign(t testing.TB, kid string, alg jwa.SignatureAlgorithm, claims map[string]any) string {
 	t.Helper()
 	a.mu.Lock()
 	key := a.keys[kid]
@@ -131,7 +141,8 @@ func (a *testAuthServer) sign(t testing.TB, kid string, alg jwa.SignatureAlgorit
 	return string(out)
 }
 
-func mustRSA(t testing.TB) *rsa.PrivateKey {
+// RSAKey generates a 2048-bit RSA key.
+func RSAKey(t testing.TB) *rsa.PrivateKey {
 	t.Helper()
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -140,7 +151,8 @@ func mustRSA(t testing.TB) *rsa.PrivateKey {
 	return k
 }
 
-func mustEC(t testing.TB) *ecdsa.PrivateKey {
+// ECKey generates a P-256 key.
+func ECKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -149,17 +161,17 @@ func mustEC(t testing.TB) *ecdsa.PrivateKey {
 	return k
 }
 
-// unsignedToken builds an alg=none token.
-func unsignedToken(claims map[string]any) string {
+// Unsigned builds an alg=none token.
+func Unsigned(claims map[string]any) string {
 	h, _ := json.Marshal(map[string]string{"alg": "none", "typ": "JWT", "kid": "rsa-1"})
 	p, _ := json.Marshal(claims)
 	enc := base64.RawURLEncoding.EncodeToString
 	return enc(h) + "." + enc(p) + "."
 }
 
-// hsWithPublicKey signs with HS256 using the RSA public key's PEM as secret:
+// HSWithPublicKey signs with HS256 using the RSA public key's PEM as secret:
 // the classic algorithm-confusion attack.
-func hsWithPublicKey(t testing.TB, pub *rsa.PublicKey, claims map[string]any) string {
+func HSWithPublicKey(t testing.TB, pub *rsa.PublicKey, claims map[string]any) string {
 	t.Helper()
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
@@ -177,4 +189,11 @@ func hmacSHA256(key, msg []byte) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write(msg)
 	return m.Sum(nil)
+}
+
+// RSAPublicKey returns the public half of the RSA key kid.
+func (a *Issuer) RSAPublicKey(kid string) *rsa.PublicKey {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return &a.keys[kid].(*rsa.PrivateKey).PublicKey
 }
