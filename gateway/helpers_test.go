@@ -4,10 +4,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"sync"
 	"encoding/json"
 	"io"
 	"log"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,7 +56,7 @@ func (l *metadataLog) all() []map[string]string {
 	return append([]map[string]string(nil), l.mds...)
 }
 
-func newEnv(t *testing.T, mutate ...func(*gateway.Options)) *env {
+func newEnv(t testing.TB, mutate ...func(*gateway.Options)) *env {
 	t.Helper()
 	capture := oteltest.New(t)
 	pub, key, err := ed25519.GenerateKey(rand.Reader)
@@ -161,4 +162,13 @@ func oteltestAttrs(r sdklog.Record) map[string]string {
 		m[string(k)] = v.Emit()
 	}
 	return m
+}
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }

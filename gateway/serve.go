@@ -65,7 +65,9 @@ func (g *Gateway) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
+	srv.SetKeepAlivesEnabled(false)
 	err := srv.Shutdown(sctx)
+	g.closeSessions()
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = srv.Close() // long-lived GET streams never go idle
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"testing"
 
-	microotel "go-micro.dev/v5/wrapper/trace/opentelemetry"
 	"go-micro.dev/v5/client"
 	"go-micro.dev/v5/errors"
 	"go-micro.dev/v5/metadata"
 	"go-micro.dev/v5/registry"
+	microotel "go-micro.dev/v5/wrapper/trace/opentelemetry"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"os"
+
+	"github.com/tracegate/tracegate/gateway"
+	"github.com/tracegate/tracegate/gateway/audit"
+)
+
+// serveFlags are `tracegate serve`'s flags. Each has an environment
+// variable; a flag given on the command line wins over the environment,
+// which wins over the --config file.
+type serveFlags struct {
+	addr, config, registry, registryAddr          string
+	stdio, anonymous                              bool
+	authIssuer, authJWKS, authResource            string
+	auditFile, auditMode, auditKey, identityKey   string
+	stdioToken, redisURL, allowedOrigin, logLevel string
+	redisFailOpen                                 bool
+	set                                           map[string]bool
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
+	f := &serveFlags{set: map[string]bool{}}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	str := func(p *string, name, env, def, usage string) {
+		if v := os.Getenv(env); v != "" {
+			def = v
+			f.set[name] = true
+		}
+		fs.StringVar(p, name, def, usage+" (env "+env+")")
+	}
+	boolean := func(p *bool, name, env, usage string) {
+		def := os.Getenv(env) == "true" || os.Getenv(env) == "1"
+		f.set[name] = f.set[name] || def
+		fs.BoolVar(p, name, def, usage+" (env "+env+")")
+	}
+	str(&f.addr, "addr", "TRACEGATE_ADDR", "127.0.0.1:8080", "HTTP listen address; MCP is served at /mcp")
+	str(&f.config, "config", "TRACEGATE_CONFIG", "", "YAML configuration file (see README: configuration reference)")
+	str(&f.registry, "registry", "MICRO_REGISTRY", "mdns", "go-micro registry: memory, mdns, nats, etcd, consul")
+	str(&f.registryAddr, "registry_address", "MICRO_REGISTRY_ADDRESS", "", "registry addresses, comma-separated")
+	boolean(&f.stdio, "stdio", "TRACEGATE_STDIO", "serve MCP on stdin/stdout instead of HTTP")
+	boolean(&f.anonymous, "anonymous", "TRACEGATE_ANONYMOUS", "accept calls without a token (local development only)")
+	str(&f.authIssuer, "auth-issuer", "TRACEGATE_AUTH_ISSUER", "", "OAuth issuer; its RFC 8414 metadata names the JWKS")
+	str(&f.authJWKS, "auth-jwks-url", "TRACEGATE_AUTH_JWKS_URL", "", "JWKS URL (instead of discovery)")
+	str(&f.authResource, "auth-resource", "TRACEGATE_AUTH_RESOURCE", "", "this gateway's resource URI: tokens' audience, e.g. https://mcp.example.com/mcp")
+	str(&f.auditFile, "audit-file", "TRACEGATE_AUDIT_FILE", "", "hash-chained audit log file (JSON Lines)")
+	str(&f.auditMode, "audit-mode", "TRACEGATE_AUDIT_MODE", "", "audit durability: strict, blocking (default) or batch")
+	str(&f.auditKey, "audit-key", "TRACEGATE_AUDIT_KEY", "", "Ed25519 private key (PEM) signing audit checkpoints")
+	str(&f.identityKey, "identity-key", "TRACEGATE_IDENTITY_KEY", "", "Ed25519 private key (PEM) signing downstream identities (default: generated)")
+	str(&f.stdioToken, "stdio-token", "TRACEGATE_STDIO_TOKEN", "", "bearer token of the stdio client")
+	str(&f.redisURL, "redis", "TRACEGATE_REDIS_URL", "", "Redis URL for rate limits shared by replicas, e.g. redis://127.0.0.1:6379/0")
+	boolean(&f.redisFailOpen, "redis-fail-open", "TRACEGATE_REDIS_FAIL_OPEN", "allow calls when Redis is unreachable (default: refuse)")
+	str(&f.allowedOrigin, "allowed-origin", "TRACEGATE_ALLOWED_ORIGIN", "", "browser Origin allowed to call /mcp")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	return f, nil
+}
+
+// gatewayConfig is the --config file (or defaults) with the flags applied.
+func (f *serveFlags) gatewayConfig() (gateway.Config, error) {
+	cfg := gateway.DefaultConfig()
+	if f.config != "" {
+		c, err := gateway.LoadConfig(f.config)
+		if err != nil {
+			return cfg, err
+		}
+		cfg = c
+	}
+	a := &cfg.Auth
+	apply := map[string]func(){
+		"anonymous":      func() { a.Anonymous = f.anonymous },
+		"auth-issuer":    func() { a.Issuer = f.authIssuer },
+		"auth-jwks-url":  func() { a.JWKSURL = f.authJWKS },
+		"auth-resource":  func() { a.Resource = f.authResource },
+		"audit-file":     func() { cfg.Audit.File.Path = f.auditFile },
+		"audit-mode":     func() { cfg.Audit.Mode = audit.Mode(f.auditMode) },
+		"audit-key":      func() { cfg.Audit.File.SigningKeyFile = f.auditKey },
+		"identity-key":   func() { cfg.Identity.KeyFile = f.identityKey },
+		"allowed-origin": func() { cfg.AllowedOrigins = append(cfg.AllowedOrigins, f.allowedOrigin) },
+	}
+	for name, fn := range apply {
+		if f.set[name] {
+			fn()
+		}
+	}
+	return cfg, cfg.Validate()
+}
