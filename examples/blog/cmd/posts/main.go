@@ -1,53 +1,18 @@
 // Command posts runs the blog's posts service until SIGINT or SIGTERM.
 //
 //	posts [--registry memory|nats|etcd|consul|mdns] [--registry_address ADDRS] [--address 127.0.0.1:0]
+//	     [--identity-jwks URL] [--rate-limit R --rate-burst B]
 //
 // Telemetry follows the standard OTEL_* variables (OTLP over gRPC to
-// 127.0.0.1:4317 by default).
+// 127.0.0.1:4317 by default). With --identity-jwks every request must carry
+// the gateway's downstream identity (gateway/guard).
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/tracegate/tracegate/examples/blog/internal/runner"
 	"github.com/tracegate/tracegate/examples/blog/posts"
-	"github.com/tracegate/tracegate/telemetry"
+	"github.com/tracegate/tracegate/examples/blog/internal/runner"
 )
 
-func main() {
-	if err := run(); err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "posts:", err)
-		os.Exit(1)
-	}
-}
-
-func run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	flags, err := runner.ParseFlags(posts.Name, os.Args[1:], os.Getenv, os.Stderr)
-	if err != nil {
-		return err
-	}
-	reg, err := flags.NewRegistry()
-	if err != nil {
-		return err
-	}
-	providers, shutdown, err := telemetry.Setup(ctx, telemetry.WithServiceName(posts.Name))
-	if err != nil {
-		return err
-	}
-	providers.Install()
-	return runner.Run(ctx, posts.New, runner.Config{
-		Registry:  reg,
-		Address:   flags.Address,
-		Providers: providers,
-		Shutdown:  shutdown,
-		Log:       os.Stderr,
-	})
-}
+func main() { os.Exit(runner.Main(posts.Name, posts.New)) }

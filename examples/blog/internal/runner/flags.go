@@ -13,6 +13,13 @@ import (
 
 // Flags are the command-line settings of a blog binary.
 type Flags struct {
+	// IdentityJWKS is the gateway's downstream-identity JWKS; when set,
+	// every request must carry a valid identity (gateway/guard).
+	IdentityJWKS string
+	// RateLimit and RateBurst bound each caller (identity subject) at the
+	// service layer; 0 disables.
+	RateLimit float64
+	RateBurst int
 	// Registry kind: memory, nats, etcd, consul or mdns.
 	Registry string
 	// RegistryAddress is a comma-separated list of registry addresses.
@@ -40,6 +47,10 @@ func ParseFlags(name string, args []string, getenv func(string) string, usage io
 		"comma-separated registry addresses, e.g. nats://127.0.0.1:4222 (env MICRO_REGISTRY_ADDRESS)")
 	fs.StringVar(&f.Address, "address", def("MICRO_SERVER_ADDRESS", microkit.DefaultAddress),
 		"listen address (env MICRO_SERVER_ADDRESS)")
+	fs.StringVar(&f.IdentityJWKS, "identity-jwks", def("TRACEGATE_IDENTITY_JWKS", ""),
+		"gateway identity JWKS URL, e.g. http://127.0.0.1:8080/.well-known/tracegate/jwks.json; requests without a valid identity are refused (env TRACEGATE_IDENTITY_JWKS)")
+	fs.Float64Var(&f.RateLimit, "rate-limit", 0, "requests per second per caller at the service layer, 0 = off")
+	fs.IntVar(&f.RateBurst, "rate-burst", 10, "burst of --rate-limit")
 	if err := fs.Parse(args); err != nil {
 		return Flags{}, fmt.Errorf("%s: %w", name, err)
 	}

@@ -21,13 +21,13 @@ func TestParseFlags(t *testing.T) {
 		env  map[string]string
 		want runner.Flags
 	}{
-		{"defaults", nil, nil, runner.Flags{Registry: "memory", Address: "127.0.0.1:0"}},
+		{"defaults", nil, nil, runner.Flags{Registry: "memory", Address: "127.0.0.1:0", RateBurst: 10}},
 		{"env", nil, map[string]string{
 			"MICRO_REGISTRY": "nats", "MICRO_REGISTRY_ADDRESS": "nats://127.0.0.1:4222", "MICRO_SERVER_ADDRESS": "127.0.0.1:9001",
-		}, runner.Flags{Registry: "nats", RegistryAddress: "nats://127.0.0.1:4222", Address: "127.0.0.1:9001"}},
+		}, runner.Flags{Registry: "nats", RegistryAddress: "nats://127.0.0.1:4222", Address: "127.0.0.1:9001", RateBurst: 10}},
 		{"flags beat env", []string{"--registry", "etcd", "--registry_address=127.0.0.1:2379", "--address", "127.0.0.1:9002"},
 			map[string]string{"MICRO_REGISTRY": "nats"},
-			runner.Flags{Registry: "etcd", RegistryAddress: "127.0.0.1:2379", Address: "127.0.0.1:9002"}},
+			runner.Flags{Registry: "etcd", RegistryAddress: "127.0.0.1:2379", Address: "127.0.0.1:9002", RateBurst: 10}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go-micro.dev/v5/registry"
+	"go-micro.dev/v5/server"
 
 	"github.com/tracegate/tracegate/examples/blog/svc"
 	"github.com/tracegate/tracegate/telemetry"
@@ -28,6 +29,8 @@ type Config struct {
 	Shutdown telemetry.ShutdownFunc
 	// Log receives one line on start and one on stop; may be nil.
 	Log io.Writer
+	// HandlerWrappers wrap the service's handlers inside the tracing wrapper.
+	HandlerWrappers []server.HandlerWrapper
 }
 
 // Run builds and starts the service, waits for ctx to end (SIGINT or SIGTERM
@@ -37,7 +40,7 @@ func Run(ctx context.Context, newSvc NewFunc, c Config) error {
 	if c.Log == nil {
 		c.Log = io.Discard
 	}
-	o := svc.Options{Registry: c.Registry, Address: c.Address}
+	o := svc.Options{Registry: c.Registry, Address: c.Address, HandlerWrappers: c.HandlerWrappers}
 	// Only non-nil providers: a nil *sdktrace.TracerProvider in an interface
 	// is not a nil interface.
 	if c.Providers.TracerProvider != nil {
