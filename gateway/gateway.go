@@ -86,7 +86,13 @@ func (g *Gateway) build() error {
 	g.dispatcher = &dispatcher{client: o.Client}
 
 	g.server = mcp.NewServer(&implementation, &mcp.ServerOptions{
-		Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{ListChanged: true}},
+		// Prompts and resources: the SDK answers their list methods (empty),
+		// and a server that answers them must declare them.
+		Capabilities: &mcp.ServerCapabilities{
+			Tools:     &mcp.ToolCapabilities{ListChanged: true},
+			Prompts:   &mcp.PromptCapabilities{},
+			Resources: &mcp.ResourceCapabilities{},
+		},
 		SetCacheable: g.setCacheable,
 	})
 	g.pipeline()

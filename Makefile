@@ -1,0 +1,38 @@
+# tracegate — the README's two commands: `make demo` and `make test`.
+GO      ?= go
+FUZZ    ?= 15s
+E2E     ?= ./e2e/...
+
+.PHONY: test deps vet unit fuzz e2e demo bench clean-cache
+
+## test: everything CI runs — system deps, vet, unit tests (-race), short
+## fuzzing, then the end-to-end suites against a real Jaeger started here.
+test: deps vet unit fuzz e2e
+
+deps:
+	scripts/deps.sh
+	scripts/node.sh install
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+fuzz:
+	$(GO) test -race -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./telemetry/
+	$(GO) test -race -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./gateway/
+
+e2e:
+	scripts/jaeger.sh run -- $(GO) test -race -count=1 -tags e2e $(E2E)
+
+## demo: Jaeger, a loopback NATS registry, the blog services, the dev
+## authserver and the gateway as local processes; runs the agent, prints the
+## trace, keeps the stack up until Ctrl-C.
+demo:
+	scripts/demo.sh
+
+## bench: the benchmarks behind docs/benchmarks.md.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./gateway/ ./gateway/policy/ ./gateway/audit/

