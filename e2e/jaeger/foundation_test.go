@@ -82,7 +82,7 @@ func TestCommentTraceInJaeger(t *testing.T) {
 	for _, flush := range flushes {
 		flush()
 	}
-	otelErrs.check(t)
+	otelErrs.Check(t)
 
 	want := commentTree(u.User.ID, p.Post.ID, c.Comment.ID)
 	tr := j.WaitTrace(t, traceID, func(tr jaegertest.Trace) bool { return len(tr.Spans) >= len(want) }, waitTimeout)

@@ -1,0 +1,11 @@
+//go:build e2e
+
+package gateway_test
+
+import (
+	"testing"
+
+	"github.com/tracegate/tracegate/internal/microkit/microkittest"
+)
+
+func TestMain(m *testing.M) { microkittest.VerifyTestMain(m) }
