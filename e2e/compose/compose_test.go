@@ -471,6 +471,10 @@ func TestComposeRegistry(t *testing.T) {
 		if err != nil || host != "0.0.0.0" {
 			t.Errorf("%s: MICRO_SERVER_ADDRESS %q, want 0.0.0.0:<port>", name, env(s, "MICRO_SERVER_ADDRESS"))
 		}
+		// Guarded: only calls carrying the gateway's identity are served.
+		if got, want := env(s, "TRACEGATE_IDENTITY_JWKS"), "http://gateway:8080/.well-known/tracegate/jwks.json"; got != want {
+			t.Errorf("%s: TRACEGATE_IDENTITY_JWKS %q, want %q", name, got, want)
+		}
 	}
 }
 
