@@ -32,6 +32,7 @@ type env struct {
 	stack   *blogtest.Stack
 	gw      *gateway.Gateway
 	seen    *metadataLog
+	key     ed25519.PrivateKey
 }
 
 // metadataLog records incoming go-micro metadata.
@@ -69,12 +70,21 @@ func newEnv(t testing.TB, mutate ...func(*gateway.Options)) *env {
 		LoggerProvider:  capture.LoggerProvider,
 		HandlerWrappers: []server.HandlerWrapper{seen.wrapper, guard.NewHandlerWrapper(guard.WithPublicKey(pub), guard.WithForwardedIdentities())},
 	})
+	e := &env{capture: capture, stack: stack, seen: seen, key: key}
+	e.gw = e.newGateway(t, mutate...)
+	return e
+}
+
+// newGateway starts a gateway (one more replica) in front of e's services,
+// with e's identity key; it closes at cleanup.
+func (e *env) newGateway(t testing.TB, mutate ...func(*gateway.Options)) *gateway.Gateway {
+	t.Helper()
 	opts := gateway.Options{
-		IdentityKey:    key,
-		Registry:       stack.Registry,
-		TraceProvider:  capture.TracerProvider,
-		MeterProvider:  capture.MeterProvider,
-		LoggerProvider: capture.LoggerProvider,
+		IdentityKey:    e.key,
+		Registry:       e.stack.Registry,
+		TraceProvider:  e.capture.TracerProvider,
+		MeterProvider:  e.capture.MeterProvider,
+		LoggerProvider: e.capture.LoggerProvider,
 		Logger:         log.New(io.Discard, "", 0),
 		Config:         gateway.Config{Auth: gateway.AuthConfig{Anonymous: true}},
 	}
@@ -95,7 +105,7 @@ func newEnv(t testing.TB, mutate ...func(*gateway.Options)) *env {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return &env{capture: capture, stack: stack, gw: gw, seen: seen}
+	return gw
 }
 
 // connect opens an in-memory MCP client session on the gateway; changed

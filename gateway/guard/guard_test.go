@@ -1,6 +1,8 @@
 package guard_test
 
 import (
+	"github.com/tracegate/tracegate/internal/microkit/microkittest"
+
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -26,12 +28,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// go-micro internals with no stop API: the memory registry's TTL
-		// pruner, and the client selector's registry cache (go-cache janitor
-		// and watcher). They are not started by guard.
-		goleak.IgnoreTopFunction("go-micro.dev/v5/registry.(*memRegistry).ttlPrune"),
-		goleak.IgnoreTopFunction("github.com/patrickmn/go-cache.(*janitor).Run"),
+	microkittest.VerifyTestMain(m,
+		// The test client's selector (a plain go-micro client: guard does
+		// not depend on microkit's) keeps a registry cache with no stop API.
 		goleak.IgnoreAnyFunction("go-micro.dev/v5/registry/cache.(*cache).run"),
 		goleak.IgnoreAnyFunction("go-micro.dev/v5/registry/cache.(*cache).watch"),
 		goleak.IgnoreAnyFunction("go-micro.dev/v5/registry/cache.(*cache).watch.func1"),

@@ -1,75 +1,17 @@
 package policy
 
 import (
+	"github.com/tracegate/tracegate/internal/redistest"
+
 	"context"
 	"errors"
 	"fmt"
 	"net"
-	"os/exec"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
-
-// testRedis is a real redis-server on a free 127.0.0.1 port, owned by the test.
-type testRedis struct {
-	addr string
-	cmd  *exec.Cmd
-}
-
-// startRedis starts redis-server (which must be on PATH; the test fails, not
-// skips, without it) and stops it by PID in t.Cleanup.
-func startRedis(t testing.TB) *testRedis {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatalf("redis-server not found on PATH: install it (apt-get install -y redis-server); the Redis limiter is tested against a real server: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
-	r := &testRedis{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
-	t.Cleanup(r.stop)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", r.addr, 100*time.Millisecond)
-		if err == nil {
-			_ = c.Close()
-			return r
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %s did not come up: %v", r.addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (r *testRedis) stop() {
-	if r.cmd.Process != nil && r.cmd.ProcessState == nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-	}
-}
-
-func (r *testRedis) client(t testing.TB) *redis.Client {
-	t.Helper()
-	c := redis.NewClient(&redis.Options{
-		Addr: r.addr, ContextTimeoutEnabled: true, DialTimeout: 200 * time.Millisecond,
-		MaxRetries: -1, Protocol: 2, DisableIdentity: true,
-	})
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
 
 func newRedisLim(t testing.TB, c redis.UniversalClient, cfg RateLimitConfig, opts ...RedisOption) *RedisLimiter {
 	t.Helper()
@@ -82,8 +24,8 @@ func newRedisLim(t testing.TB, c redis.UniversalClient, cfg RateLimitConfig, opt
 }
 
 func TestRedisLimiter(t *testing.T) {
-	r := startRedis(t)
-	c := r.client(t)
+	r := redistest.Start(t)
+	c := r.Client(t)
 	for i, sc := range limiterScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
 			l := newRedisLim(t, c, sc.cfg, WithKeyPrefix(fmt.Sprintf("test%d:", i)), WithRedisTimeout(time.Second))
@@ -107,12 +49,12 @@ func TestRedisLimiter(t *testing.T) {
 }
 
 func TestRedisLimiterSharedBudget(t *testing.T) {
-	r := startRedis(t)
+	r := redistest.Start(t)
 	cfg := DefaultRateLimitConfig()
 	cfg.Tools = []ToolLimit{{Tool: "posts.Posts.Create", Limit: Limit{Rate: 0.01, Burst: 5}}}
 	replicas := []*RedisLimiter{
-		newRedisLim(t, r.client(t), cfg, WithRedisTimeout(time.Second)),
-		newRedisLim(t, r.client(t), cfg, WithRedisTimeout(time.Second)),
+		newRedisLim(t, r.Client(t), cfg, WithRedisTimeout(time.Second)),
+		newRedisLim(t, r.Client(t), cfg, WithRedisTimeout(time.Second)),
 	}
 	allowed := 0
 	for i := range 20 {
@@ -130,8 +72,8 @@ func TestRedisLimiterSharedBudget(t *testing.T) {
 }
 
 func TestRedisLimiterFailMode(t *testing.T) {
-	r := startRedis(t)
-	c := r.client(t)
+	r := redistest.Start(t)
+	c := r.Client(t)
 	cfg := DefaultRateLimitConfig()
 	cfg.Account = Limit{Rate: 100, Burst: 100}
 	open := newRedisLim(t, c, cfg, WithFailMode(FailOpen))
@@ -139,7 +81,7 @@ func TestRedisLimiterFailMode(t *testing.T) {
 	if o := closed.Allow(t.Context(), "alice", "t"); !o.Allowed || o.Err != nil {
 		t.Fatalf("redis up: %+v", o)
 	}
-	r.stop()
+	r.Stop()
 	tests := []struct {
 		name    string
 		l       *RedisLimiter

@@ -17,7 +17,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"go-micro.dev/v5/registry"
 	natsreg "go-micro.dev/v5/registry/nats"
-	"go.uber.org/goleak"
 
 	"github.com/tracegate/tracegate/examples/blog/comments"
 	"github.com/tracegate/tracegate/examples/blog/posts"
@@ -27,7 +26,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, microkittest.IgnoreGoMicro()...)
+	microkittest.VerifyTestMain(m)
 }
 
 // lockedBuffer collects a process's output.

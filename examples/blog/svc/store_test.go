@@ -5,14 +5,12 @@ import (
 	"sync"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/tracegate/tracegate/examples/blog/svc"
 	"github.com/tracegate/tracegate/internal/microkit/microkittest"
 )
 
 // go-micro's client package starts a cache janitor at package load.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m, microkittest.IgnoreGoMicro()...) }
+func TestMain(m *testing.M) { microkittest.VerifyTestMain(m) }
 
 func TestStoreOrderAndDelete(t *testing.T) {
 	s := svc.NewStore[string]("item")
