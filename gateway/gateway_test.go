@@ -12,6 +12,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/tracegate/tracegate/gateway"
 )
 
 var blogTools = []string{
@@ -169,5 +171,34 @@ func TestDeregisteredServiceDisappears(t *testing.T) {
 			t.Fatalf("comments tools still listed (%v) or no list_changed (%d)", names, changed.Load())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestGoMicroGatewayMetadata: services written for go-micro's gateway/mcp
+// read Mcp-Tool-Name, Mcp-Account-Id and Mcp-Trace-Id; the trace id is the
+// W3C one of the call, not a UUID beside it.
+func TestGoMicroGatewayMetadata(t *testing.T) {
+	e := newEnv(t)
+	cs := e.connect(t, nil)
+	call(t, cs, "users.Users.List", map[string]any{}, nil)
+	span, ok := e.capture.SpanNamed("tools/call users.Users.List")
+	if !ok {
+		t.Fatal("no gateway span")
+	}
+	mds := e.seen.all()
+	if len(mds) != 1 {
+		t.Fatalf("service requests = %d", len(mds))
+	}
+	get := func(key string) string {
+		for k, v := range mds[0] {
+			if strings.EqualFold(k, key) {
+				return v
+			}
+		}
+		return ""
+	}
+	if get(gateway.ToolNameKey) != "users.Users.List" || get(gateway.AccountIDKey) != "anonymous" ||
+		get(gateway.TraceIDKey) != span.SpanContext.TraceID().String() {
+		t.Fatalf("metadata = %v, want tool, account and trace id %s", mds[0], span.SpanContext.TraceID())
 	}
 }
