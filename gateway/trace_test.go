@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
@@ -211,4 +212,42 @@ func TestErrorTypes(t *testing.T) {
 			t.Errorf("%s: error.type %q status %v, want %q/Error", name, a["error.type"], s.Status.Code, want)
 		}
 	}
+}
+
+func TestOperationDurationMetric(t *testing.T) {
+	e := newEnv(t)
+	cs := e.connect(t, nil)
+	call(t, cs, "users.Users.List", map[string]any{}, nil)
+	_, _ = cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "nope.Nope.Nope", Arguments: map[string]any{}})
+	rm := e.capture.Metrics(t)
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != "mcp.server.operation.duration" {
+				continue
+			}
+			if m.Unit != "s" {
+				t.Fatalf("unit %q, want s", m.Unit)
+			}
+			h, ok := m.Data.(metricdata.Histogram[float64])
+			if !ok {
+				t.Fatalf("data %T, want a float64 histogram", m.Data)
+			}
+			seen := map[string]bool{}
+			for _, dp := range h.DataPoints {
+				method, _ := dp.Attributes.Value("mcp.method.name")
+				tool, _ := dp.Attributes.Value("gen_ai.tool.name")
+				errType, _ := dp.Attributes.Value("error.type")
+				seen[method.AsString()+"|"+tool.AsString()+"|"+errType.AsString()] = true
+				if len(dp.Bounds) == 0 || dp.Bounds[0] != 0.01 {
+					t.Errorf("bounds %v, want the semconv buckets", dp.Bounds)
+				}
+			}
+			// Unknown tool names are not recorded (bounded cardinality).
+			if !seen["tools/call|users.Users.List|"] || !seen["tools/call||-32602"] {
+				t.Fatalf("data points %v", seen)
+			}
+			return
+		}
+	}
+	t.Fatal("no mcp.server.operation.duration metric")
 }
