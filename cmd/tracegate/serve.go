@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -27,6 +28,11 @@ func serve(ctx context.Context, args []string, stdin io.ReadCloser, stdout, stde
 	cfg, err := f.gatewayConfig()
 	if err != nil {
 		logger.Print(err)
+		return 2
+	}
+	// Refuse a configuration that cannot authenticate before anything starts.
+	if a := cfg.Auth; !a.Anonymous && a.Issuer == "" && a.JWKSURL == "" {
+		logger.Printf("%v (flags: --auth-issuer/--auth-resource, or --anonymous)", gateway.ErrNoAuth)
 		return 2
 	}
 	if err := runGateway(ctx, f, cfg, logger, stdin, stdout); err != nil {
@@ -88,7 +94,11 @@ func runGateway(ctx context.Context, f *serveFlags, cfg gateway.Config, logger *
 	}
 	if f.stdio {
 		logger.Print("serving MCP on stdio")
-		return gw.ServeStdio(ctx, stdin, nopWriteCloser{stdout})
+		err := gw.ServeStdio(ctx, stdin, nopWriteCloser{stdout})
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			return nil // SIGINT/SIGTERM: a clean stop
+		}
+		return err
 	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
