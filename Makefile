@@ -12,6 +12,7 @@ test: deps vet unit fuzz e2e
 deps:
 	scripts/deps.sh
 	scripts/node.sh install
+	scripts/inspector.sh install
 
 vet:
 	$(GO) vet ./...

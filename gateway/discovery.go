@@ -127,12 +127,14 @@ func (d *discovery) entry(service string, ep *registry.Endpoint) (*toolEntry, er
 	return e, nil
 }
 
-// run watches the registry until ctx ends: each event re-reads its service;
-// every ResyncInterval everything is re-read. Watch failures are retried with
-// backoff.
-func (d *discovery) run(ctx context.Context) {
+// run keeps the tools live until ctx ends: each watch event re-reads its
+// service; every ResyncInterval everything is re-read. The watch is
+// subscribed before the first full read (signalled on watching), so a
+// service registering during start-up is not missed. Watch failures are
+// retried with backoff.
+func (d *discovery) run(ctx context.Context, watching chan<- struct{}) {
 	events := make(chan string, 64)
-	go d.watch(ctx, events)
+	go d.watch(ctx, events, watching)
 	tick := time.NewTicker(d.cfg.ResyncInterval)
 	defer tick.Stop()
 	for {
@@ -149,10 +151,14 @@ func (d *discovery) run(ctx context.Context) {
 	}
 }
 
-func (d *discovery) watch(ctx context.Context, events chan<- string) {
+func (d *discovery) watch(ctx context.Context, events chan<- string, watching chan<- struct{}) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		w, err := d.reg.Watch()
+		if watching != nil {
+			close(watching) // subscribed, or failed: either way start-up goes on
+			watching = nil
+		}
 		if err != nil {
 			d.logger.Printf("registry watch: %v (retrying in %s)", err, backoff)
 			select {

@@ -158,10 +158,6 @@ func (g *Gateway) Start(ctx context.Context) error {
 	if g.started {
 		return nil
 	}
-	if err := g.discovery.syncAll(); err != nil {
-		return err
-	}
-	g.started = true
 	run, stop := context.WithCancel(g.life)
 	g.wg.Go(func() {
 		defer stop()
@@ -170,7 +166,14 @@ func (g *Gateway) Start(ctx context.Context) error {
 		case <-run.Done():
 		}
 	})
-	g.wg.Go(func() { g.discovery.run(run) })
+	watching := make(chan struct{})
+	g.wg.Go(func() { g.discovery.run(run, watching) })
+	<-watching
+	if err := g.discovery.syncAll(); err != nil {
+		stop()
+		return err
+	}
+	g.started = true
 	return nil
 }
 

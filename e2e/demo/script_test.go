@@ -1,0 +1,104 @@
+//go:build e2e
+
+package demo_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tracegate/tracegate/internal/jaegertest"
+)
+
+// TestDemoScriptStopsEverythingOnSIGTERM runs scripts/demo.sh (what `make
+// demo` runs) on free ports with a Jaeger of its own, waits until it is
+// ready (the agent has run), sends SIGTERM and expects exit status 0 and
+// every process it started, listed in its pids file, gone.
+func TestDemoScriptStopsEverythingOnSIGTERM(t *testing.T) {
+	jaegertest.FromEnv(t) // the suite runs under scripts/jaeger.sh, which built the Jaeger binary
+	state := t.TempDir()
+	ports := map[string]int{}
+	for _, k := range []string{"DEMO_GATEWAY_PORT", "DEMO_AUTH_PORT", "DEMO_NATS_PORT", "JAEGER_QUERY_PORT",
+		"JAEGER_OTLP_GRPC_PORT", "JAEGER_OTLP_HTTP_PORT", "JAEGER_QUERY_GRPC_PORT", "JAEGER_HEALTH_PORT"} {
+		ports[k] = freePort(t)
+	}
+	env := cleanEnv("DEMO_STATE_DIR="+state, "DEMO_BIN_DIR="+binDir)
+	for k, p := range ports {
+		env = append(env, k+"="+strconv.Itoa(p))
+	}
+	t.Cleanup(func() { killLeftovers(state) }) // runs after startProc's cleanup stopped demo.sh
+	start := time.Now()
+	demo := startProc(t, t.TempDir(), "demo.sh", env, filepath.Join(root, "scripts", "demo.sh"))
+	waitUntil(t, "demo.sh", 4*time.Minute, demo, func() bool { return strings.Contains(demo.output(), "demo: ready") })
+	t.Logf("demo.sh ready after %s", time.Since(start).Round(time.Millisecond))
+	out := demo.output()
+	if !strings.Contains(out, "tracegate demo: ready (agent: exit 0)") {
+		t.Errorf("the agent did not succeed under demo.sh:\n%s", demo.tail(60))
+	}
+	pids := readPids(t, state)
+	for _, name := range []string{"devregistry", "jaeger", "jaeger-binary", "authserver", "gateway", "users", "posts", "comments"} {
+		if pid, ok := pids[name]; !ok || syscall.Kill(pid, 0) != nil {
+			t.Errorf("%s not running (pid %d, listed %v)", name, pid, ok)
+		}
+	}
+
+	stopped := time.Now()
+	if err := demo.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := demo.wait(t, time.Minute); code != 0 {
+		t.Errorf("demo.sh exited %d on SIGTERM, want 0:\n%s", code, demo.tail(20))
+	}
+	t.Logf("demo.sh stopped after %s", time.Since(stopped).Round(time.Millisecond))
+	for name, pid := range pids {
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("%s (pid %d) still exists after demo.sh exited (kill -0: %v)", name, pid, err)
+		}
+	}
+	for k, p := range ports {
+		if listening(p) {
+			t.Errorf("%s %d still accepts connections", k, p)
+		}
+	}
+}
+
+// readPids reads demo.sh's pids file: "name pid" per line.
+func readPids(t *testing.T, state string) map[string]int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(state, "pids"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		name, pid, ok := strings.Cut(line, " ")
+		n, err := strconv.Atoi(pid)
+		if !ok || err != nil {
+			t.Fatalf("pids line %q", line)
+		}
+		out[name] = n
+	}
+	return out
+}
+
+// killLeftovers kills, by PID, whatever demo.sh listed and left running
+// (a failed test must not leave processes behind either).
+func killLeftovers(state string) {
+	b, err := os.ReadFile(filepath.Join(state, "pids"))
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		_, pid, _ := strings.Cut(line, " ")
+		if n, err := strconv.Atoi(pid); err == nil && syscall.Kill(n, 0) == nil {
+			fmt.Fprintf(os.Stderr, "e2e/demo: killing leftover pid %d (%s)\n", n, line)
+			_ = syscall.Kill(n, syscall.SIGKILL)
+		}
+	}
+}
