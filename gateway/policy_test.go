@@ -80,7 +80,7 @@ func TestAuthenticationHTTP(t *testing.T) {
 	valid := a.token(t, nil)
 	parts := strings.Split(valid, ".")
 	sig := []byte(parts[2])
-	sig[4] ^= 1
+	sig[4] = oauthtest.FlipB64(sig[4])
 	rogue := a.iss.Claims()
 	for _, tc := range []struct {
 		name       string

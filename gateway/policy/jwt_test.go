@@ -50,7 +50,7 @@ func TestJWTVerifier(t *testing.T) {
 	valid := a.Sign(t, "rsa-1", jwa.RS256(), c)
 	parts := strings.Split(valid, ".")
 	sig := []byte(parts[2])
-	sig[5] ^= 0x01
+	sig[5] = oauthtest.FlipB64(sig[5])
 	tampered := parts[0] + "." + parts[1] + "." + string(sig)
 
 	tests := []struct {

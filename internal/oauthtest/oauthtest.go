@@ -197,3 +197,12 @@ func (a *Issuer) RSAPublicKey(kid string) *rsa.PublicKey {
 	defer a.mu.Unlock()
 	return &a.keys[kid].(*rsa.PrivateKey).PublicKey
 }
+
+// FlipB64 returns another valid base64url character than c, to tamper with
+// a signature without making it undecodable.
+func FlipB64(c byte) byte {
+	if c == 'A' {
+		return 'B'
+	}
+	return 'A'
+}
