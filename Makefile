@@ -20,6 +20,7 @@ vet:
 
 unit:
 	$(GO) test -race -count=1 ./...
+	cd e2e/peer && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 fuzz:
 	$(GO) test -race -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./telemetry/
@@ -34,6 +35,8 @@ e2e:
 demo:
 	scripts/demo.sh
 
-## bench: the benchmarks behind docs/benchmarks.md.
+## bench: the benchmarks behind docs/benchmarks.md (e2e/peer is a module of
+## its own: go-micro's gateway/mcp, the peer, needs gorilla/websocket).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./gateway/ ./gateway/policy/ ./gateway/audit/
+	cd e2e/peer && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s .
