@@ -27,7 +27,7 @@ type config struct {
 	leeway         time.Duration
 	toolName       func(service, endpoint string) string
 	endpointScopes map[string][]string
-	srv            server.Server
+	srv            func() server.Server
 	limit          rate.Limit
 	burst          int
 	maxSubjects    int
@@ -135,7 +135,18 @@ func WithHandlers(hs ...server.Handler) Option {
 // WithServer reads endpoint scopes from the endpoints srv registered in its
 // registry (looked up by service name, cached for 30s).
 func WithServer(srv server.Server) Option {
-	return optionFunc(func(c *config) { c.srv = srv })
+	return optionFunc(func(c *config) {
+		if srv != nil {
+			c.srv = func() server.Server { return srv }
+		}
+	})
+}
+
+// WithServerFunc is WithServer for a server built after the wrapper (the
+// wrapper is a server option): f is called on each scope lookup and may
+// return nil until the server exists.
+func WithServerFunc(f func() server.Server) Option {
+	return optionFunc(func(c *config) { c.srv = f })
 }
 
 // WithRateLimit limits each subject to r calls per second with burst b,

@@ -14,7 +14,7 @@ const registryCacheTTL = 30 * time.Second
 // first, then the server's registered endpoint metadata.
 type endpointScopes struct {
 	static map[string][]string
-	srv    server.Server
+	srv    func() server.Server // nil, or returns nil until the server exists
 	now    func() time.Time
 
 	mu      sync.Mutex
@@ -29,18 +29,22 @@ func (e *endpointScopes) lookup(endpoint string) []string {
 	if e.srv == nil {
 		return nil
 	}
+	srv := e.srv()
+	if srv == nil {
+		return nil
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if now := e.now(); e.fromReg == nil || now.Sub(e.fetched) > registryCacheTTL {
-		if m := e.fromRegistry(); m != nil {
+		if m := fromRegistry(srv); m != nil {
 			e.fromReg, e.fetched = m, now
 		}
 	}
 	return e.fromReg[endpoint]
 }
 
-func (e *endpointScopes) fromRegistry() map[string][]string {
-	opts := e.srv.Options()
+func fromRegistry(srv server.Server) map[string][]string {
+	opts := srv.Options()
 	if opts.Registry == nil {
 		return nil
 	}

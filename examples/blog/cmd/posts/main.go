@@ -11,8 +11,8 @@ package main
 import (
 	"os"
 
-	"github.com/tracegate/tracegate/examples/blog/posts"
 	"github.com/tracegate/tracegate/examples/blog/internal/runner"
+	"github.com/tracegate/tracegate/examples/blog/posts"
 )
 
 func main() { os.Exit(runner.Main(posts.Name, posts.New)) }

@@ -11,8 +11,8 @@ package main
 import (
 	"os"
 
-	"github.com/tracegate/tracegate/examples/blog/users"
 	"github.com/tracegate/tracegate/examples/blog/internal/runner"
+	"github.com/tracegate/tracegate/examples/blog/users"
 )
 
 func main() { os.Exit(runner.Main(users.Name, users.New)) }

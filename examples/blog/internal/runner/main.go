@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"go-micro.dev/v5/server"
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/tracegate/tracegate/examples/blog/svc"
 	"github.com/tracegate/tracegate/gateway/guard"
 	"github.com/tracegate/tracegate/telemetry"
 )
@@ -46,8 +48,18 @@ func main(name string, newSvc NewFunc) error {
 		return err
 	}
 	providers.Install()
-	c := Config{Registry: reg, Address: flags.Address, Providers: providers, Shutdown: shutdown, Log: os.Stderr}
-	if w, err := flags.guard(telemetry.NewEmitter(providers.LoggerProvider, "")); err != nil {
+	var built atomic.Pointer[svc.Service]
+	c := Config{Registry: reg, Address: flags.Address, Providers: providers, Shutdown: shutdown, Log: os.Stderr,
+		Built: func(s *svc.Service) { built.Store(s) }}
+	// The guard reads each endpoint's declared scopes from the service's own
+	// registration, once the service exists.
+	builtServer := func() server.Server {
+		if s := built.Load(); s != nil {
+			return s.Server()
+		}
+		return nil
+	}
+	if w, err := flags.guard(telemetry.NewEmitter(providers.LoggerProvider, ""), builtServer); err != nil {
 		return errors.Join(err, c.flush(ctx))
 	} else if w != nil {
 		c.HandlerWrappers = append(c.HandlerWrappers, w)
@@ -58,13 +70,14 @@ func main(name string, newSvc NewFunc) error {
 // guard builds the identity guard, or nil without --identity-jwks. Calls
 // forwarded from another blog service (posts → users) carry the identity
 // minted for the entry tool and are accepted as such.
-func (f Flags) guard(em *telemetry.Emitter) (server.HandlerWrapper, error) {
+func (f Flags) guard(em *telemetry.Emitter, srv func() server.Server) (server.HandlerWrapper, error) {
 	if f.IdentityJWKS == "" {
 		return nil, nil
 	}
 	opts := []guard.Option{
 		guard.WithJWKSURL(f.IdentityJWKS),
 		guard.WithForwardedIdentities(),
+		guard.WithServerFunc(srv),
 		guard.WithDecisionHook(func(ctx context.Context, d guard.Decision) {
 			em.Emit(ctx, EventGuardDecision,
 				attribute.Bool("tracegate.guard.allowed", d.Allowed),

@@ -31,6 +31,8 @@ type Config struct {
 	Log io.Writer
 	// HandlerWrappers wrap the service's handlers inside the tracing wrapper.
 	HandlerWrappers []server.HandlerWrapper
+	// Built, when set, is called with the service before it starts.
+	Built func(*svc.Service)
 }
 
 // Run builds and starts the service, waits for ctx to end (SIGINT or SIGTERM
@@ -52,6 +54,9 @@ func Run(ctx context.Context, newSvc NewFunc, c Config) error {
 	s, err := newSvc(o)
 	if err != nil {
 		return errors.Join(err, c.flush(ctx))
+	}
+	if c.Built != nil {
+		c.Built(s)
 	}
 	if err := s.Start(); err != nil {
 		return errors.Join(err, s.Stop(), c.flush(ctx))
