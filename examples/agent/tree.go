@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -31,28 +30,11 @@ func logField(key string) bool {
 // span its operation, service, kind and duration, key tags, then its span
 // logs (OTel span events) with their key fields.
 func WriteTree(w io.Writer, tr Trace) {
-	children := map[string][]Span{}
-	ids := map[string]bool{}
 	services := map[string]bool{}
 	for _, s := range tr.Spans {
-		ids[s.SpanID] = true
 		services[tr.Service(s)] = true
 	}
-	var roots []Span
-	for _, s := range tr.Spans {
-		if p := s.ParentID(); p != "" && ids[p] {
-			children[p] = append(children[p], s)
-		} else {
-			roots = append(roots, s)
-		}
-	}
-	byStart := func(a, b Span) int {
-		return cmp.Or(cmp.Compare(a.StartTime, b.StartTime), cmp.Compare(a.SpanID, b.SpanID))
-	}
-	slices.SortFunc(roots, byStart)
-	for _, c := range children {
-		slices.SortFunc(c, byStart)
-	}
+	roots, children := tr.Tree()
 	names := make([]string, 0, len(services))
 	for s := range services {
 		names = append(names, s)

@@ -7,8 +7,11 @@
 //     telemetry.Setup exports traces and logs to it.
 //   - [Jaeger.WaitTrace] polls the query API (/api/traces/{id}, the v1-shaped
 //     JSON that Jaeger v2 still serves) until a [Trace] satisfies a predicate;
-//     [Jaeger.FindTraces] runs a search by service and tags. [Trace.SpanBy],
-//     [Trace.Parent], [Span.Tag] and [Span.Events] read the result.
+//     [Jaeger.FindTraces] runs a search by service and tags. Both go through
+//     [jaegerapi.Client], and [Trace], [Span] and the other model types are
+//     aliases of jaegerapi's: [jaegerapi.Trace.SpanBy],
+//     [jaegerapi.Trace.Parent], [jaegerapi.Span.Tag] and
+//     [jaegerapi.Span.Events] read the result.
 //   - Jaeger stores traces only; its logs pipeline prints every OTLP log record
 //     through the collector's debug exporter (verbosity detailed) into
 //     JAEGER_LOG. [ParseLogRecords], [LogRecords] and [Jaeger.WaitLogRecord]

@@ -6,8 +6,6 @@ import (
 	"runtime"
 	"sync"
 	"testing"
-
-	"github.com/tracegate/tracegate/internal/jaegertest"
 )
 
 // fakeTB records a Fatalf instead of failing the real test; Fatalf ends the
@@ -41,9 +39,21 @@ func fatalOf(fn func(tb testing.TB)) string {
 	return f.fatal
 }
 
-// recordedTrace is testdata/trace.json: a Comments.Create trace as the real
-// Jaeger (v1.76.0 = 2.13.0) returned it from /api/traces/{id}.
-const recordedTrace = "ef54c9add3f9d7f033e2163a94447b9d"
+// recordedTrace is the trace in recordedPath: a Comments.Create trace as the
+// real Jaeger (v1.76.0 = 2.13.0) returned it from /api/traces/{id}. The
+// fixture lives with the model that decodes it, in jaegerapi.
+const (
+	recordedTrace = "ef54c9add3f9d7f033e2163a94447b9d"
+	recordedPath  = "../jaegerapi/testdata/trace.json"
+)
+
+// Server spans of the recorded trace; testdata/debug.log holds their log
+// records.
+const (
+	commentsServer = "bbf805cfadfe9e7d"
+	postsServerID  = "b08449831008b320"
+	usersServerID  = "abb7c63bd3b214d5"
+)
 
 func readFile(t *testing.T, path string) []byte {
 	t.Helper()
@@ -52,11 +62,4 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// loadTrace decodes testdata/trace.json through a fake query API.
-func loadTrace(t *testing.T) jaegertest.Trace {
-	t.Helper()
-	srv := newFakeQuery(t, readFile(t, "testdata/trace.json"), 0)
-	return jaegertest.New(srv.URL).WaitTrace(t, recordedTrace, nil, waitTimeout)
 }

@@ -1,17 +1,13 @@
 package jaegertest
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tracegate/tracegate/internal/jaegerapi"
 )
 
 // Environment variables set by scripts/jaeger.sh run.
@@ -27,23 +23,6 @@ const pollInterval = 100 * time.Millisecond
 // requestTimeout bounds one query API request.
 const requestTimeout = 5 * time.Second
 
-// errNotFound is the query API's 404: the trace is not (yet) stored.
-var errNotFound = errors.New("jaegertest: trace not found")
-
-// statusError is a query API answer other than 200 and 404.
-type statusError struct {
-	code int
-	msg  string
-}
-
-func (e *statusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.code, e.msg) }
-
-// isClientError tells a 4xx answer (a bad id or query), which polling cannot fix.
-func isClientError(err error) bool {
-	var se *statusError
-	return errors.As(err, &se) && se.code >= 400 && se.code < 500
-}
-
 // Jaeger is a running Jaeger: its query API, its OTLP gRPC endpoint and the
 // file its output (with the debug exporter's log records) goes to.
 type Jaeger struct {
@@ -56,6 +35,9 @@ type Jaeger struct {
 
 	http *http.Client
 }
+
+// client is the query API client of j.URL.
+func (j *Jaeger) client() *jaegerapi.Client { return &jaegerapi.Client{URL: j.URL, HTTP: j.http} }
 
 // New returns a client of the Jaeger query API at url; set OTLPEndpoint and
 // LogPath as needed.
@@ -101,56 +83,6 @@ func (j *Jaeger) Setenv(t testing.TB) {
 	} {
 		t.Setenv(k, v)
 	}
-}
-
-// apiResponse is the envelope of every v1 query API answer.
-type apiResponse struct {
-	Data   []Trace `json:"data"`
-	Errors []struct {
-		Code int    `json:"code"`
-		Msg  string `json:"msg"`
-	} `json:"errors"`
-}
-
-// get fetches path (with its query) from the query API and decodes the
-// envelope; a 404 is errNotFound.
-func (j *Jaeger) get(ctx context.Context, path string) ([]Trace, error) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.URL+path, nil)
-	if err != nil {
-		return nil, fmt.Errorf("jaegertest: GET %s: %w", path, err)
-	}
-	rsp, err := j.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("jaegertest: GET %s: %w", path, err)
-	}
-	defer rsp.Body.Close()
-	body, err := io.ReadAll(rsp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("jaegertest: GET %s: read body: %w", path, err)
-	}
-	if rsp.StatusCode == http.StatusNotFound {
-		return nil, errNotFound
-	}
-	var out apiResponse
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	derr := dec.Decode(&out)
-	if rsp.StatusCode != http.StatusOK {
-		msg := strings.TrimSpace(string(body))
-		if derr == nil && len(out.Errors) > 0 {
-			msg = out.Errors[0].Msg
-		}
-		return nil, fmt.Errorf("jaegertest: GET %s: %w", path, &statusError{code: rsp.StatusCode, msg: msg})
-	}
-	if derr != nil {
-		return nil, fmt.Errorf("jaegertest: GET %s: decode: %w", path, derr)
-	}
-	if len(out.Errors) > 0 {
-		return nil, fmt.Errorf("jaegertest: GET %s: %+v", path, out.Errors)
-	}
-	return out.Data, nil
 }
 
 // poll calls try every pollInterval until it reports done or timeout passes;

@@ -2,12 +2,11 @@ package jaegertest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"net/url"
-	"strconv"
 	"testing"
 	"time"
+
+	"github.com/tracegate/tracegate/internal/jaegerapi"
 )
 
 // findLimit caps the traces one search returns.
@@ -16,19 +15,7 @@ const findLimit = 100
 // Trace fetches one trace by its hex id; found is false while Jaeger does not
 // have it (yet).
 func (j *Jaeger) Trace(ctx context.Context, traceID string) (tr Trace, found bool, err error) {
-	data, err := j.get(ctx, "/api/traces/"+url.PathEscape(traceID))
-	switch {
-	case errors.Is(err, errNotFound):
-		return Trace{}, false, nil
-	case err != nil:
-		return Trace{}, false, err
-	}
-	for _, tr := range data {
-		if NormalizeID(tr.TraceID) == NormalizeID(traceID) {
-			return tr, true, nil
-		}
-	}
-	return Trace{}, false, nil
+	return j.client().Trace(ctx, traceID)
 }
 
 // WaitTrace polls Jaeger until the trace traceID exists and pred (nil: any)
@@ -67,23 +54,19 @@ func (j *Jaeger) WaitTrace(t testing.TB, traceID string, pred func(Trace) bool, 
 // search: call it once the trace is known to be stored (after WaitTrace).
 func (j *Jaeger) FindTraces(t testing.TB, service string, tags map[string]string, since time.Time) []Trace {
 	t.Helper()
-	q := url.Values{}
-	q.Set("service", service)
-	q.Set("start", strconv.FormatInt(since.UnixMicro(), 10))
-	q.Set("end", strconv.FormatInt(time.Now().Add(time.Minute).UnixMicro(), 10))
-	q.Set("limit", strconv.Itoa(findLimit))
-	if len(tags) > 0 {
-		raw, err := json.Marshal(tags)
-		if err != nil {
-			t.Fatalf("jaegertest: encode tags %v: %v", tags, err)
-		}
-		q.Set("tags", string(raw))
-	}
-	data, err := j.get(context.Background(), "/api/traces?"+q.Encode())
+	trs, err := j.client().Find(context.Background(), jaegerapi.Query{
+		Service: service, Tags: tags, Start: since, End: time.Now().Add(time.Minute), Limit: findLimit,
+	})
 	if err != nil {
 		t.Fatalf("jaegertest: find traces of %s with %v: %v", service, tags, err)
 	}
-	return data
+	return trs
+}
+
+// isClientError tells a 4xx answer (a bad id or query), which polling cannot fix.
+func isClientError(err error) bool {
+	var se *jaegerapi.StatusError
+	return errors.As(err, &se) && se.Code >= 400 && se.Code < 500
 }
 
 // HasTrace reports whether trs holds the trace traceID.

@@ -47,7 +47,7 @@ func newFakeQuery(t *testing.T, body []byte, notFound int) *fakeQuery {
 }
 
 func TestWaitTracePollsUntilFoundAndComplete(t *testing.T) {
-	srv := newFakeQuery(t, readFile(t, "testdata/trace.json"), 3)
+	srv := newFakeQuery(t, readFile(t, recordedPath), 3)
 	tr := jaegertest.New(srv.URL).WaitTrace(t, recordedTrace,
 		func(tr jaegertest.Trace) bool { return len(tr.Spans) == 6 }, waitTimeout)
 	if tr.TraceID != recordedTrace || srv.gets.Load() != 4 {
@@ -56,7 +56,7 @@ func TestWaitTracePollsUntilFoundAndComplete(t *testing.T) {
 }
 
 func TestWaitTraceFails(t *testing.T) {
-	srv := newFakeQuery(t, readFile(t, "testdata/trace.json"), 1000)
+	srv := newFakeQuery(t, readFile(t, recordedPath), 1000)
 	for _, tc := range []struct {
 		name, id string
 		pred     func(jaegertest.Trace) bool
@@ -81,7 +81,7 @@ func TestWaitTraceFails(t *testing.T) {
 }
 
 func TestWaitTraceReportsIncompleteTrace(t *testing.T) {
-	srv := newFakeQuery(t, readFile(t, "testdata/trace.json"), 0)
+	srv := newFakeQuery(t, readFile(t, recordedPath), 0)
 	msg := fatalOf(func(tb testing.TB) {
 		jaegertest.New(srv.URL).WaitTrace(tb, recordedTrace, func(tr jaegertest.Trace) bool { return len(tr.Spans) > 6 }, 200*time.Millisecond)
 	})

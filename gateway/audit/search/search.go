@@ -2,16 +2,15 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tracegate/tracegate/internal/jaegerapi"
 )
 
 // Errors returned (wrapped) by [Query].
@@ -113,77 +112,39 @@ func Query(ctx context.Context, o Options) ([]Entry, error) {
 		return nil, fmt.Errorf("%w: decision %q (want allow or deny)", ErrInvalidQuery, d)
 	}
 	tags := o.filters()
-	tagJSON, err := json.Marshal(tags)
-	if err != nil {
-		return nil, fmt.Errorf("search: encode tags: %w", err)
-	}
 	now := o.Now()
-	q := url.Values{
-		"service": {o.Service},
-		"start":   {strconv.FormatInt(now.Add(-o.Since).UnixMicro(), 10)},
-		"end":     {strconv.FormatInt(now.UnixMicro(), 10)},
-		"limit":   {strconv.Itoa(o.Limit)},
-	}
-	if len(tags) > 0 {
-		q.Set("tags", string(tagJSON))
-	}
-	resp, err := get(ctx, o.HTTPClient, o.JaegerURL+"/api/traces?"+q.Encode())
+	c := &jaegerapi.Client{URL: o.JaegerURL, HTTP: o.HTTPClient}
+	traces, err := c.Find(ctx, jaegerapi.Query{
+		Service: o.Service, Tags: tags, Start: now.Add(-o.Since), End: now, Limit: o.Limit,
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrJaeger, err)
 	}
-	return extract(resp, o, tags), nil
+	return extract(traces, o, tags), nil
 }
 
-func get(ctx context.Context, c *http.Client, u string) (jaegerResponse, error) {
-	var out jaegerResponse
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return out, fmt.Errorf("%w: %w", ErrJaeger, err)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return out, fmt.Errorf("%w: %w", ErrJaeger, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return out, fmt.Errorf("%w: read: %w", ErrJaeger, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return out, fmt.Errorf("%w: %s: %.200s", ErrJaeger, resp.Status, body)
-	}
-	if err := json.Unmarshal(body, &out); err != nil {
-		return out, fmt.Errorf("%w: decode: %w", ErrJaeger, err)
-	}
-	if len(out.Errors) > 0 {
-		return out, fmt.Errorf("%w: %s", ErrJaeger, out.Errors[0].Msg)
-	}
-	return out, nil
-}
-
-// extract keeps the span logs that are audit events matching every filter
-// (Jaeger matches tags per trace, so other events of a trace come along).
-func extract(resp jaegerResponse, o Options, tags map[string]string) []Entry {
+// extract keeps the span events (span logs) that are audit events matching
+// every filter (Jaeger matches tags per trace, so other events of a trace
+// come along).
+func extract(traces []jaegerapi.Trace, o Options, tags map[string]string) []Entry {
 	var out []Entry
 	seen := make(map[string]bool)
-	for _, tr := range resp.Data {
+	for _, tr := range traces {
 		for _, sp := range tr.Spans {
-			for _, lg := range sp.Logs {
-				f := make(map[string]jaegerKeyVal, len(lg.Fields))
-				for _, kv := range lg.Fields {
-					f[kv.Key] = kv
-				}
+			for _, ev := range sp.Events() {
+				f := ev.Fields
 				id, ok := f[keyRecordID]
-				if !ok || seen[id.text()] || !matches(f, tags) {
+				if !ok || seen[id] || !matches(f, tags) {
 					continue
 				}
-				seen[id.text()] = true
+				seen[id] = true
+				ms, _ := strconv.ParseFloat(f[keyDuration], 64)
 				out = append(out, Entry{
-					Time: time.UnixMicro(lg.Timestamp).UTC(), TraceID: sp.TraceID, SpanID: sp.SpanID,
-					RecordID: id.text(), Kind: f[keyKind].text(), Subject: f[keySubject].text(),
-					Tool: f[keyTool].text(), Decision: f[keyDecision].text(), Reason: f[keyReason].text(),
-					Outcome: f[keyOutcome].text(), IntentID: f[keyIntent].text(),
-					Duration: time.Duration(f[keyDuration].float() * float64(time.Millisecond)),
+					Time: ev.Time.UTC(), TraceID: sp.TraceID, SpanID: sp.SpanID,
+					RecordID: id, Kind: f[keyKind], Subject: f[keySubject],
+					Tool: f[keyTool], Decision: f[keyDecision], Reason: f[keyReason],
+					Outcome: f[keyOutcome], IntentID: f[keyIntent],
+					Duration: time.Duration(ms * float64(time.Millisecond)),
 					URL:      o.JaegerURL + "/trace/" + sp.TraceID,
 				})
 			}
@@ -193,9 +154,9 @@ func extract(resp jaegerResponse, o Options, tags map[string]string) []Entry {
 	return out
 }
 
-func matches(f map[string]jaegerKeyVal, tags map[string]string) bool {
+func matches(f, tags map[string]string) bool {
 	for k, v := range tags {
-		if kv, ok := f[k]; !ok || kv.text() != v {
+		if got, ok := f[k]; !ok || got != v {
 			return false
 		}
 	}
