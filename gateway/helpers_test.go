@@ -169,7 +169,7 @@ func toolNames(t *testing.T, cs *mcp.ClientSession) []string {
 func oteltestAttrs(r sdklog.Record) map[string]string {
 	m := map[string]string{}
 	for k, v := range oteltest.Attrs(r) {
-		m[string(k)] = v.Emit()
+		m[string(k)] = v.String()
 	}
 	return m
 }

@@ -9,7 +9,6 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/log/global"
 	"go.opentelemetry.io/otel/propagation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -35,7 +34,7 @@ type ShutdownFunc func(context.Context) error
 func (p Providers) Install() {
 	otel.SetTracerProvider(p.TracerProvider)
 	otel.SetMeterProvider(p.MeterProvider)
-	global.SetLoggerProvider(p.LoggerProvider)
+	otel.SetLoggerProvider(p.LoggerProvider)
 	otel.SetTextMapPropagator(p.Propagator)
 }
 

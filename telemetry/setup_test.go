@@ -78,7 +78,7 @@ func TestSetupResource(t *testing.T) {
 	attrs := func(p telemetry.Providers) map[attribute.Key]string {
 		m := map[attribute.Key]string{}
 		for _, kv := range p.Resource.Attributes() {
-			m[kv.Key] = kv.Value.Emit()
+			m[kv.Key] = kv.Value.String()
 		}
 		return m
 	}

@@ -13,13 +13,13 @@ import (
 // variable; a flag given on the command line wins over the environment,
 // which wins over the --config file.
 type serveFlags struct {
-	addr, config, registry, registryAddr          string
-	stdio, anonymous                              bool
-	authIssuer, authJWKS, authResource            string
-	auditFile, auditMode, auditKey, identityKey   string
-	stdioToken, redisURL, allowedOrigin, logLevel string
-	redisFailOpen                                 bool
-	set                                           map[string]bool
+	addr, config, registry, registryAddr        string
+	stdio, anonymous                            bool
+	authIssuer, authJWKS, authResource          string
+	auditFile, auditMode, auditKey, identityKey string
+	stdioToken, redisURL, allowedOrigin         string
+	redisFailOpen                               bool
+	set                                         map[string]bool
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {

@@ -106,7 +106,7 @@ func spansByName(spans []sdktrace.ReadOnlySpan, name string) []sdktrace.ReadOnly
 func attr(s sdktrace.ReadOnlySpan, key string) (string, bool) {
 	for _, kv := range s.Attributes() {
 		if string(kv.Key) == key {
-			return kv.Value.Emit(), true
+			return kv.Value.String(), true
 		}
 	}
 	return "", false

@@ -110,8 +110,3 @@ func WithRefetchInterval(d time.Duration) JWTOption {
 		}
 	})
 }
-
-// withClock is for tests.
-func withClock(now func() time.Time) JWTOption {
-	return jwtOptionFunc(func(c *jwtConfig) { c.now = now })
-}

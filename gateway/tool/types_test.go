@@ -36,7 +36,7 @@ type CreateRequest struct {
 	PublishAt   *time.Time        `json:"publish_at,omitempty"`
 	Author      Author            `json:"author"`
 	Draft       *bool             `json:"draft"`
-	internal    string
+	internal    string            //lint:ignore U1000 an unexported field the schema must leave out
 }
 
 type CreateResponse struct {
