@@ -39,6 +39,9 @@ type catalog struct {
 	server  *mcp.Server
 	handler func(*toolEntry) mcp.ToolHandler
 	logger  *log.Logger
+	// warm, when set, resolves a service that gained tools, so the first
+	// calls to it do not race on the client's empty registry cache.
+	warm func(service string) error
 
 	mu        sync.RWMutex
 	byName    map[string]*toolEntry
@@ -79,6 +82,16 @@ func (c *catalog) services() []string {
 // (re)registered, vanished ones removed. A name owned by another service is
 // skipped with a logged reason.
 func (c *catalog) replaceService(service string, entries []*toolEntry) {
+	if c.replace(service, entries) && c.warm != nil {
+		if err := c.warm(service); err != nil {
+			c.logger.Print(err)
+		}
+	}
+}
+
+// replace does replaceService's work under the lock and tells whether the
+// service is new in the catalog.
+func (c *catalog) replace(service string, entries []*toolEntry) (added bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	keep := map[string]bool{}
@@ -116,9 +129,11 @@ func (c *catalog) replaceService(service string, entries []*toolEntry) {
 	}
 	if len(names) == 0 {
 		delete(c.byService, service)
-		return
+		return false
 	}
+	_, known := c.byService[service]
 	c.byService[service] = names
+	return !known
 }
 
 // entries returns the current tools sorted by name.

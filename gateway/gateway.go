@@ -97,6 +97,9 @@ func (g *Gateway) build() error {
 	})
 	g.pipeline()
 	g.catalog = newCatalog(g.server, g.toolHandler, o.Logger)
+	if g.ownClient != nil {
+		g.catalog.warm = g.ownClient.Warm
+	}
 	g.discovery = &discovery{reg: o.Registry, cat: g.catalog, cfg: o.Config, logger: o.Logger}
 
 	verifier, err := newVerifier(g.life, o)

@@ -1,6 +1,7 @@
 package guard_test
 
 import (
+	"github.com/tracegate/tracegate/internal/microkit"
 	"github.com/tracegate/tracegate/internal/microkit/microkittest"
 
 	"context"
@@ -88,9 +89,16 @@ func startPosts(t *testing.T, m *policy.Minter, opts ...guard.Option) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Stop() })
-	e.cli = client.NewClient(client.Registry(reg), client.Broker(brk), client.Transport(tr),
-		client.RequestTimeout(5*time.Second), client.Retries(0),
-		client.PoolSize(0)) // no pooled sockets left open after the test
+	// A client with its own selector: client.Registry would re-point go-micro's
+	// global default selector, shared (and cached) across tests.
+	cli, err := microkit.NewClient(microkit.WithRegistry(reg), microkit.WithTransport(tr),
+		microkit.WithClientOptions(client.RequestTimeout(5*time.Second), client.Retries(0),
+			client.PoolSize(0))) // no pooled sockets left open after the test
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cli.Close() })
+	e.cli = cli
 	return e
 }
 
@@ -244,6 +252,11 @@ func TestHandlerWrapperConcurrentSafe(t *testing.T) {
 	m := mustMinter(t, newKey(t))
 	e := startPosts(t, m, guard.WithPublicKey(m.PublicKey()), guard.WithRateLimit(1000, 1000))
 	tok := mint(t, m, "posts.Posts.Create", "posts", "posts:admin")
+	// One call first: go-micro's registry cache answers ErrNotFound to
+	// concurrent first lookups of a service (microkit.Client.Warm).
+	if _, err := e.call(t, "Posts.Create", tok); err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 40)
 	for range 4 {

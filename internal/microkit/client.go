@@ -56,3 +56,14 @@ func (c *Client) Close() error {
 	}
 	return nil
 }
+
+// Warm resolves service through the client's selector once, filling its
+// registry cache. go-micro's cache has a race on a service's first lookup:
+// concurrent callers that miss the cache while another one refreshes it get
+// ErrNotFound. One lookup up front, from one goroutine, avoids it.
+func (c *Client) Warm(service string) error {
+	if _, err := c.selector.Select(service); err != nil {
+		return fmt.Errorf("microkit: warm %s: %w", service, err)
+	}
+	return nil
+}
