@@ -13,13 +13,10 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"github.com/nats-io/nats.go"
-	natsreg "go-micro.dev/v5/registry/nats"
 	"go.uber.org/goleak"
 
 	"github.com/tracegate/tracegate/examples/blog/users"
 	"github.com/tracegate/tracegate/internal/e2etest"
-	"github.com/tracegate/tracegate/internal/microkit"
 	"github.com/tracegate/tracegate/internal/microkit/microkittest"
 )
 
@@ -83,17 +80,7 @@ func TestServeStdio(t *testing.T) {
 	t.Setenv("OTEL_TRACES_EXPORTER", "none")
 	t.Setenv("OTEL_LOGS_EXPORTER", "none")
 	t.Setenv("OTEL_METRICS_EXPORTER", "none")
-	url, stopNATS, err := microkit.StartNATS("", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stopNATS)
-	nopts := nats.GetDefaultOptions()
-	nopts.AllowReconnect = false
-	reg, err := microkit.NewRegistry(microkit.RegistryNATS, []string{url}, natsreg.NatsOptions(nopts), natsreg.Quorum(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, reg := microkittest.NATSRegistry(t)
 	p, _ := e2etest.Providers(t, users.Name)
 	e2etest.StartService(t, users.New, reg, p)
 

@@ -19,13 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	natsreg "go-micro.dev/v5/registry/nats"
-
 	"github.com/tracegate/tracegate/examples/blog/users"
 	"github.com/tracegate/tracegate/gateway/audit"
 	"github.com/tracegate/tracegate/internal/e2etest"
-	"github.com/tracegate/tracegate/internal/microkit"
 	"github.com/tracegate/tracegate/internal/microkit/microkittest"
 )
 
@@ -82,17 +78,7 @@ func TestStrictAuditSurvivesSIGKILL(t *testing.T) {
 	dir := t.TempDir()
 	bin := build(t, dir)
 
-	url, stopNATS, err := microkit.StartNATS("", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stopNATS)
-	nopts := nats.GetDefaultOptions()
-	nopts.AllowReconnect = false
-	reg, err := microkit.NewRegistry(microkit.RegistryNATS, []string{url}, natsreg.NatsOptions(nopts), natsreg.Quorum(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, reg := microkittest.NATSRegistry(t)
 	p, _ := e2etest.Providers(t, users.Name)
 	e2etest.StartService(t, users.New, reg, p)
 

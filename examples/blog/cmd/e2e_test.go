@@ -14,9 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"go-micro.dev/v5/registry"
-	natsreg "go-micro.dev/v5/registry/nats"
 
 	"github.com/tracegate/tracegate/examples/blog/comments"
 	"github.com/tracegate/tracegate/examples/blog/posts"
@@ -126,18 +124,7 @@ func TestBinariesOverNATS(t *testing.T) {
 		t.Skip("builds and runs the binaries")
 	}
 	bin := build(t)
-	url, stopNATS, err := microkit.StartNATS("", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stopNATS) // first registered, last run
-
-	nopts := nats.GetDefaultOptions()
-	nopts.AllowReconnect = false // the connection ends with the server
-	reg, err := microkit.NewRegistry(microkit.RegistryNATS, []string{url}, natsreg.NatsOptions(nopts), natsreg.Quorum(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, reg := microkittest.NATSRegistry(t)
 	procs := []*proc{start(t, bin, "users", url), start(t, bin, "posts", url), start(t, bin, "comments", url)}
 	waitRegistered(t, reg, "users", "posts", "comments")
 
