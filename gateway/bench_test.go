@@ -29,6 +29,7 @@ import (
 	"github.com/tracegate/tracegate/gateway"
 	"github.com/tracegate/tracegate/gateway/audit"
 	"github.com/tracegate/tracegate/gateway/policy"
+	"github.com/tracegate/tracegate/internal/gatewaytest"
 	"github.com/tracegate/tracegate/internal/microkit"
 	"github.com/tracegate/tracegate/internal/oauthtest"
 	"github.com/tracegate/tracegate/telemetry"
@@ -177,22 +178,7 @@ func (s *benchStack) gateway(b testing.TB, mutate ...func(*gateway.Options)) *ga
 	for _, m := range mutate {
 		m(&opts)
 	}
-	gw, err := gateway.New(opts)
-	if err != nil {
-		b.Fatalf("gateway.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := gw.Start(ctx); err != nil {
-		cancel()
-		b.Fatalf("Start: %v", err)
-	}
-	b.Cleanup(func() {
-		cancel()
-		if err := gw.Close(); err != nil {
-			b.Errorf("Close: %v", err)
-		}
-	})
-	return gw
+	return gatewaytest.Start(b, opts)
 }
 
 // benchJWT returns gateway options that require JWTs from a test issuer and a

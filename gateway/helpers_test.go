@@ -21,6 +21,7 @@ import (
 	"github.com/tracegate/tracegate/examples/blog/blogtest"
 	"github.com/tracegate/tracegate/gateway"
 	"github.com/tracegate/tracegate/gateway/guard"
+	"github.com/tracegate/tracegate/internal/gatewaytest"
 	"github.com/tracegate/tracegate/internal/oteltest"
 )
 
@@ -91,21 +92,7 @@ func (e *env) newGateway(t testing.TB, mutate ...func(*gateway.Options)) *gatewa
 	for _, m := range mutate {
 		m(&opts)
 	}
-	gw, err := gateway.New(opts)
-	if err != nil {
-		t.Fatalf("gateway.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := gw.Start(ctx); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := gw.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return gw
+	return gatewaytest.Start(t, opts)
 }
 
 // connect opens an in-memory MCP client session on the gateway; changed

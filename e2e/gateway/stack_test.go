@@ -29,6 +29,7 @@ import (
 	"github.com/tracegate/tracegate/gateway/guard"
 	"github.com/tracegate/tracegate/gateway/policy"
 	"github.com/tracegate/tracegate/internal/e2etest"
+	"github.com/tracegate/tracegate/internal/gatewaytest"
 	"github.com/tracegate/tracegate/internal/jaegertest"
 	"github.com/tracegate/tracegate/internal/oauthtest"
 	"github.com/tracegate/tracegate/telemetry"
@@ -78,7 +79,8 @@ func startStack(t *testing.T) *stack {
 	cfg.Policy.RateLimit.AccountTool = []policy.ToolLimit{{Tool: "users.Users.Read", Limit: policy.Limit{Rate: 0.01, Burst: 1}}}
 	cfg.Audit.File.Path = s.audit
 	cfg.Audit.Mode = audit.ModeStrict
-	gw, err := gateway.New(gateway.Options{
+	srv := httptest.NewUnstartedServer(nil)
+	gatewaytest.Serve(t, srv, gateway.Options{
 		Registry:       reg,
 		TraceProvider:  gp.TracerProvider,
 		MeterProvider:  gp.MeterProvider,
@@ -88,21 +90,7 @@ func startStack(t *testing.T) *stack {
 		Logger:         log.New(io.Discard, "", 0),
 		Config:         cfg,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gw.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gw.Handler())
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-		http.DefaultClient.CloseIdleConnections()
-		if err := gw.Close(); err != nil {
-			t.Errorf("gateway close: %v", err)
-		}
-	})
+	t.Cleanup(http.DefaultClient.CloseIdleConnections)
 	s.url = srv.URL
 	return s
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/tracegate/tracegate/examples/blog/blogtest"
 	"github.com/tracegate/tracegate/examples/blog/users"
 	"github.com/tracegate/tracegate/gateway"
+	"github.com/tracegate/tracegate/internal/gatewaytest"
 )
 
 // Exit statuses of the Inspector CLI (EXIT_CODES in its source).
@@ -68,22 +69,7 @@ func startStack(t *testing.T) *stack {
 	st.blog = blogtest.Start(t, blogtest.Options{Registry: reg})
 	cfg := gateway.DefaultConfig()
 	cfg.Auth = gateway.AuthConfig{Issuer: st.authURL, Resource: st.gatewayURL}
-	gw, err := gateway.New(gateway.Options{Registry: reg, Logger: log.New(io.Discard, "", 0), Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gw.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	gs.Config.Handler = gw.Handler()
-	gs.Start()
-	t.Cleanup(func() {
-		gs.CloseClientConnections()
-		gs.Close()
-		if err := gw.Close(); err != nil {
-			t.Errorf("gateway close: %v", err)
-		}
-	})
+	gatewaytest.Serve(t, gs, gateway.Options{Registry: reg, Logger: log.New(io.Discard, "", 0), Config: cfg})
 	return st
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/tracegate/tracegate/examples/blog/blogtest"
 	"github.com/tracegate/tracegate/gateway"
 	"github.com/tracegate/tracegate/gateway/policy"
+	"github.com/tracegate/tracegate/internal/gatewaytest"
 	"github.com/tracegate/tracegate/telemetry"
 )
 
@@ -65,28 +66,13 @@ func startStack(t *testing.T) *stack {
 	cfg := gateway.DefaultConfig()
 	cfg.Auth = gateway.AuthConfig{Issuer: st.authURL, Resource: st.gatewayURL}
 	cfg.Policy.RateLimit.AccountTool = []policy.ToolLimit{{Tool: "*", Limit: policy.Limit{Rate: 100, Burst: 100}}}
-	gw, err := gateway.New(gateway.Options{
+	gatewaytest.Serve(t, gs, gateway.Options{
 		Registry:       reg,
 		TraceProvider:  newTracerProvider(t, rec),
 		LoggerProvider: lp,
 		Propagator:     telemetry.NewPropagator(),
 		Logger:         log.New(io.Discard, "", 0),
 		Config:         cfg,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gw.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	gs.Config.Handler = gw.Handler()
-	gs.Start()
-	t.Cleanup(func() {
-		gs.CloseClientConnections()
-		gs.Close()
-		if err := gw.Close(); err != nil {
-			t.Errorf("gateway close: %v", err)
-		}
 	})
 	return st
 }
