@@ -13,32 +13,15 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 src="$root/e2e/inspector"
-cache=${TRACEGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tracegate}
-key=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-12)
-dir="$cache/inspector-$key"
+tag=inspector
+# shellcheck source=scripts/npmcache.sh
+. "$root/scripts/npmcache.sh"
+dir=$(npm_dir "$src")
 launcher="$dir/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"
 
-log() { echo "inspector.sh: $*" >&2; }
-
 install() {
-  if [ -f "$dir/.installed" ]; then
-    return
-  fi
-  command -v npm >/dev/null || { log "npm not found; install Node.js (any version) first"; exit 1; }
-  log "installing MCP Inspector into $dir (first time only, ~20 s)..."
-  local start=$SECONDS
-  rm -rf "$dir.tmp"
-  mkdir -p "$dir.tmp"
-  cp "$src/package.json" "$src/package-lock.json" "$dir.tmp/"
-  # --ignore-scripts: the package's postinstall only installs the clients of
-  # a source checkout; the published CLI needs no install script. The npm in
-  # use may run on Node < 22, which only warns (EBADENGINE).
-  (cd "$dir.tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1) | sed -n "s/^.\+/inspector.sh: npm: &/p" >&2
-  [ -f "$dir.tmp/${launcher#"$dir/"}" ] || { log "install failed: no $launcher"; exit 1; }
-  touch "$dir.tmp/.installed"
-  rm -rf "$dir"
-  mv "$dir.tmp" "$dir"
-  log "installed in $((SECONDS - start)) s"
+  npm_install "$src" "MCP Inspector"
+  [ -f "$launcher" ] || { log "install failed: no $launcher"; exit 1; }
 }
 
 cmd=${1:-install}

