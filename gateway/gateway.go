@@ -180,9 +180,6 @@ func (g *Gateway) Start(ctx context.Context) error {
 	return nil
 }
 
-// Sync re-reads the registry now (tests and admin tooling).
-func (g *Gateway) Sync() error { return g.discovery.syncAll() }
-
 // Server returns the underlying MCP server (for custom transports).
 func (g *Gateway) Server() *mcp.Server { return g.server }
 

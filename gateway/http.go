@@ -113,7 +113,7 @@ func (g *Gateway) mcpHandler() http.Handler {
 				writeRPCError(w, http.StatusBadRequest, nil, &jsonrpc.Error{Code: jsonrpc.CodeParseError, Message: "cannot read request body"})
 				return
 			}
-			msg, _ = peek(body)
+			msg = peek(body)
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			r.ContentLength = int64(len(body))
 		}

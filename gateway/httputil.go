@@ -24,13 +24,13 @@ type rpcPeek struct {
 }
 
 // peek decodes a single JSON-RPC request; anything else (a batch, a
-// response, garbage) is left to the SDK to answer.
-func peek(body []byte) (rpcPeek, bool) {
+// response, garbage) yields the zero value and is left to the SDK to answer.
+func peek(body []byte) rpcPeek {
 	var m rpcPeek
 	if err := json.Unmarshal(body, &m); err != nil {
-		return rpcPeek{}, false
+		return rpcPeek{}
 	}
-	return m, true
+	return m
 }
 
 // originAllowed implements DNS-rebinding protection for browsers: a request
