@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"github.com/tracegate/tracegate/gateway/reason"
 
 	"github.com/tracegate/tracegate/gateway/policy"
 )
@@ -99,7 +100,7 @@ func (ad *admitter) authorize(p policy.Principal, req policy.Requirement) policy
 }
 
 // reasonAnonymous is the authorization reason in anonymous mode.
-const reasonAnonymous = "anonymous"
+const reasonAnonymous = reason.Anonymous
 
 // canList tells whether p may see a tool in tools/list.
 func (ad *admitter) canList(p policy.Principal, e *toolEntry) bool {
@@ -107,18 +108,18 @@ func (ad *admitter) canList(p policy.Principal, e *toolEntry) bool {
 }
 
 // denialReason is the audit/event reason for a refused admission.
-func denialReason(err error) string {
+func denialReason(err error) reason.Reason {
 	switch {
 	case errors.Is(err, policy.ErrMissingToken), errors.Is(err, policy.ErrInvalidToken), errors.Is(err, policy.ErrTokenInQuery):
-		return "unauthenticated"
+		return reason.Unauthenticated
 	case errors.Is(err, policy.ErrUnscopedDenied):
-		return policy.ReasonUnscopedDenied
+		return reason.UnscopedDenied
 	case errors.Is(err, policy.ErrInsufficientScope):
-		return policy.ReasonInsufficientScope
+		return reason.InsufficientScope
 	case errors.Is(err, policy.ErrRateLimited):
-		return "rate_limited"
+		return reason.RateLimited
 	case errors.Is(err, policy.ErrLimiterUnavailable):
-		return "limiter_unavailable"
+		return reason.LimiterUnavailable
 	}
-	return "error"
+	return reason.Internal
 }

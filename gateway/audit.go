@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"github.com/tracegate/tracegate/gateway/reason"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -40,9 +41,9 @@ func (g *Gateway) recordOnce(ctx context.Context, c *call, res mcp.Result, err e
 	case c.Admission.err() != nil:
 		f.Decision, f.Reason, f.Outcome = audit.Deny, auditReason(c.Admission.err()), audit.OutcomeError
 	case c.Info.Method == methodToolsCall && c.Entry == nil:
-		f.Decision, f.Reason, f.Outcome = audit.Deny, audit.ReasonUnknownTool, audit.OutcomeError
+		f.Decision, f.Reason, f.Outcome = audit.Deny, reason.UnknownTool, audit.OutcomeError
 	case c.Info.Method == methodToolsCall && c.invalidArgs:
-		f.Decision, f.Reason, f.Outcome = audit.Deny, audit.ReasonInvalidArguments, audit.OutcomeError
+		f.Decision, f.Reason, f.Outcome = audit.Deny, reason.InvalidArguments, audit.OutcomeError
 	case err != nil || f.ErrorType != "":
 		f.Decision, f.Outcome = audit.Allow, audit.OutcomeError
 	default:
@@ -99,13 +100,13 @@ func (g *Gateway) auditFields(ctx context.Context, c *call) audit.Fields {
 func auditReason(err error) audit.Reason {
 	switch {
 	case errors.Is(err, policy.ErrUnscopedDenied):
-		return audit.ReasonUnscopedToolDenied
+		return reason.UnscopedDenied
 	case errors.Is(err, policy.ErrInsufficientScope):
-		return audit.ReasonInsufficientScope
+		return reason.InsufficientScope
 	case errors.Is(err, policy.ErrRateLimited), errors.Is(err, policy.ErrLimiterUnavailable):
-		return audit.ReasonRateLimited
+		return reason.RateLimited
 	}
-	return audit.ReasonUnauthenticated
+	return reason.Unauthenticated
 }
 
 // errAuditUnavailable is the JSON-RPC error of a call refused because the

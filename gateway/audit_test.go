@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"errors"
+	"github.com/tracegate/tracegate/gateway/reason"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -74,9 +75,9 @@ func TestAuditOneRecordPerCall(t *testing.T) {
 		outcome  audit.Outcome
 	}{
 		{"users.Users.List", audit.Allow, "granted", audit.OutcomeOK},
-		{"users.Users.Create", audit.Deny, audit.ReasonInsufficientScope, audit.OutcomeError},
-		{"nope.Nope.Nope", audit.Deny, audit.ReasonUnknownTool, audit.OutcomeError},
-		{"users.Users.Read", audit.Deny, audit.ReasonInvalidArguments, audit.OutcomeError},
+		{"users.Users.Create", audit.Deny, reason.InsufficientScope, audit.OutcomeError},
+		{"nope.Nope.Nope", audit.Deny, reason.UnknownTool, audit.OutcomeError},
+		{"users.Users.Read", audit.Deny, reason.InvalidArguments, audit.OutcomeError},
 		{"users.Users.Read", audit.Allow, "granted", audit.OutcomeToolError},
 	}
 	got := sink.calls()

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"github.com/tracegate/tracegate/gateway/reason"
 	"net/http"
 	"time"
 
@@ -23,11 +24,11 @@ const (
 
 // denialData is the data member of a denial's JSON-RPC error.
 type denialData struct {
-	Reason         string   `json:"reason"`
-	Tool           string   `json:"tool,omitempty"`
-	RequiredScopes []string `json:"required_scopes,omitempty"`
-	MissingScopes  []string `json:"missing_scopes,omitempty"`
-	RetryAfterMs   int64    `json:"retry_after_ms,omitempty"`
+	Reason         reason.Reason `json:"reason"`
+	Tool           string        `json:"tool,omitempty"`
+	RequiredScopes []string      `json:"required_scopes,omitempty"`
+	MissingScopes  []string      `json:"missing_scopes,omitempty"`
+	RetryAfterMs   int64         `json:"retry_after_ms,omitempty"`
 }
 
 // rpcDenial turns a refused admission into the JSON-RPC error both

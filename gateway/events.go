@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"github.com/tracegate/tracegate/gateway/reason"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
@@ -65,16 +66,16 @@ func emitAdmission(ctx context.Context, em emitter, c *call) {
 	if c.Info.Method != methodToolsCall && a.AuthErr == nil {
 		return
 	}
-	decision, reason := decisionAllow, ""
+	decision, why := decisionAllow, reason.Reason("")
 	attrs := append([]attribute.KeyValue{}, who...)
 	if tool := c.Info.Tool; tool != "" {
 		attrs = append(attrs, KeyTool.String(tool))
 	}
 	switch {
 	case a.AuthErr != nil:
-		decision, reason = decisionDeny, denialReason(a.AuthErr)
+		decision, why = decisionDeny, denialReason(a.AuthErr)
 	case a.Decision != nil:
-		reason = a.Decision.Reason
+		why = a.Decision.Reason
 		if !a.Decision.Allowed {
 			decision = decisionDeny
 		}
@@ -83,13 +84,13 @@ func emitAdmission(ctx context.Context, em emitter, c *call) {
 			KeyAuthzMissing.StringSlice(orEmpty(a.Decision.Missing)),
 			KeyAuthzMode.String(string(a.Decision.Mode)))
 	default:
-		reason = "unknown_tool" // authenticated; the SDK answers the call
+		why = reason.UnknownTool // authenticated; the SDK answers the call
 	}
 	if a.Entry != nil {
 		attrs = append(attrs, KeyAuthzRequired.StringSlice(orEmpty(a.Requirement.Scopes)), KeyAuthzSource.String(a.Requirement.Source))
 	}
-	attrs = append(attrs, KeyAuthzDecision.String(decision), KeyAuthzReason.String(reason))
-	span.SetAttributes(KeyAuthzDecision.String(decision), KeyAuthzReason.String(reason))
+	attrs = append(attrs, KeyAuthzDecision.String(decision), KeyAuthzReason.String(string(why)))
+	span.SetAttributes(KeyAuthzDecision.String(decision), KeyAuthzReason.String(string(why)))
 	em.EmitSeverity(ctx, severity(decision == decisionAllow), EventAuthzDecision, attrs...)
 
 	if l := a.Limit; l != nil {

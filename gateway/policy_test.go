@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"github.com/tracegate/tracegate/gateway/reason"
 	"net/http"
 	"strings"
 	"sync"
@@ -375,7 +376,7 @@ func TestNoTokenPassthrough(t *testing.T) {
 func TestServicesRefuseCallsWithoutIdentity(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.stack.Users.List(t.Context(), &users.ListRequest{})
-	if err == nil || !strings.Contains(err.Error(), "missing_identity") {
+	if err == nil || !strings.Contains(err.Error(), string(reason.IdentityMissing)) {
 		t.Fatalf("direct call without identity: %v", err)
 	}
 }

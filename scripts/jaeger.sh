@@ -27,7 +27,7 @@ build() {
   (cd "$root/jaeger" && go build -v -o "$bin.tmp" github.com/jaegertracing/jaeger/cmd/jaeger 2>&1) |
     while read -r _; do
       n=$((n + 1))
-      [ $((n % 100)) -eq 0 ] && echo "jaeger: ... $n packages compiled" >&2
+      if [ $((n % 100)) -eq 0 ]; then echo "jaeger: ... $n packages compiled" >&2; fi
     done
   [ -x "$bin.tmp" ] || { echo "jaeger: build failed" >&2; exit 1; }
   mv "$bin.tmp" "$bin"

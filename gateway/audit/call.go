@@ -9,7 +9,7 @@ import (
 type Completion struct {
 	Outcome   Outcome
 	ErrorType string
-	// Reason overrides the record's reason (e.g. ReasonDispatchError).
+	// Reason overrides the record's reason.
 	Reason Reason
 	// Duration of the call; zero means the time since Begin.
 	Duration time.Duration

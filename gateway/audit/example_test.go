@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"fmt"
+	"github.com/tracegate/tracegate/gateway/reason"
 
 	"github.com/tracegate/tracegate/gateway/audit"
 )
@@ -20,10 +21,10 @@ func Example() {
 	defer rec.Close(ctx)
 
 	_, _ = rec.Record(ctx, audit.Fields{Tool: "posts.Posts.Delete", Subject: "alice",
-		Decision: audit.Deny, Reason: audit.ReasonInsufficientScope, RequiredScopes: []string{"posts:admin"}})
+		Decision: audit.Deny, Reason: reason.InsufficientScope, RequiredScopes: []string{"posts:admin"}})
 
 	call, err := rec.Begin(ctx, audit.Fields{Tool: "posts.Posts.Read", Subject: "alice",
-		Decision: audit.Allow, Reason: audit.ReasonGranted, Arguments: []byte(`{"id":1}`)})
+		Decision: audit.Allow, Reason: reason.Granted, Arguments: []byte(`{"id":1}`)})
 	if err != nil {
 		return // strict mode: refuse the call
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"github.com/tracegate/tracegate/gateway/reason"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,7 +66,7 @@ func callFields(i int) Fields {
 		Tool: "posts.Posts.Create", Service: "posts", Endpoint: "Posts.Create",
 		Subject: "alice", Client: "agent", IntentID: "msg-1",
 		RequiredScopes: []string{"posts:write"}, GrantedScopes: []string{"posts:write", "posts:read"},
-		ScopeSource: "service", Decision: Allow, Reason: ReasonGranted, RateLimit: "allowed",
+		ScopeSource: "service", Decision: Allow, Reason: reason.Granted, RateLimit: "allowed",
 		Arguments: []byte(`{"title": "hello", "n": ` + strings.Repeat("1", i%5+1) + `}`),
 	}
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"github.com/tracegate/tracegate/gateway/reason"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -85,7 +86,7 @@ func TestStrictUnwritableRefuses(t *testing.T) {
 		t.Fatalf("Begin err = %v, want ErrAuditUnavailable", err)
 	}
 	deny := callFields(0)
-	deny.Decision, deny.Reason = Deny, ReasonInsufficientScope
+	deny.Decision, deny.Reason = Deny, reason.InsufficientScope
 	// The next append recovers into a new segment.
 	if _, err := r.Record(ctx, deny); err != nil {
 		t.Fatalf("recovery failed: %v", err)

@@ -1,5 +1,7 @@
 package audit
 
+import "github.com/tracegate/tracegate/gateway/reason"
+
 // Kind tells what a record is about.
 type Kind string
 
@@ -30,21 +32,9 @@ const (
 	Deny  Decision = "deny"
 )
 
-// Reason explains a decision or how an allowed call ended.
-type Reason string
-
-// Reasons.
-const (
-	ReasonGranted            Reason = "granted"
-	ReasonUnauthenticated    Reason = "unauthenticated"
-	ReasonInsufficientScope  Reason = "insufficient_scope"
-	ReasonRateLimited        Reason = "rate_limited"
-	ReasonInvalidArguments   Reason = "invalid_arguments"
-	ReasonUnknownTool        Reason = "unknown_tool"
-	ReasonDispatchError      Reason = "dispatch_error"
-	ReasonAuditUnavailable   Reason = "audit_unavailable"
-	ReasonUnscopedToolDenied Reason = "unscoped_tool_denied"
-)
+// Reason explains a decision; the vocabulary is declared once in
+// gateway/reason and shared with the decision events and JSON-RPC errors.
+type Reason = reason.Reason
 
 // Outcome is how an allowed call ended.
 type Outcome string

@@ -13,15 +13,3 @@ var (
 	ErrUnknownKey        = errors.New("guard: unknown signing key")
 	ErrNoKey             = errors.New("guard: no verification key: use WithPublicKey or WithJWKSURL")
 )
-
-// Reasons reported in [Decision.Reason].
-const (
-	ReasonGranted           = "granted"
-	ReasonMissingIdentity   = "missing_identity"
-	ReasonInvalidIdentity   = "invalid_identity"
-	ReasonWrongAudience     = "wrong_audience"
-	ReasonWrongTool         = "wrong_tool"
-	ReasonInsufficientScope = "insufficient_scope"
-	ReasonRateLimited       = "rate_limited"
-	ReasonForwarded         = "forwarded" // allowed: a downstream hop of another service's tool call
-)

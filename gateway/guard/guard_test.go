@@ -1,6 +1,7 @@
 package guard_test
 
 import (
+	"github.com/tracegate/tracegate/gateway/reason"
 	"github.com/tracegate/tracegate/internal/microkit"
 	"github.com/tracegate/tracegate/internal/microkit/microkittest"
 
@@ -172,19 +173,19 @@ func TestHandlerWrapper(t *testing.T) {
 		endpoint string
 		token    string
 		code     int32 // 0: allowed
-		reason   string
+		reason   reason.Reason
 	}{
-		{"valid", "Posts.Create", mint(t, m, "posts.Posts.Create", "posts", "posts:write"), 0, guard.ReasonGranted},
-		{"unscoped endpoint", "Posts.Read", mint(t, m, "posts.Posts.Read", "posts"), 0, guard.ReasonGranted},
-		{"missing", "Posts.Create", "", 401, guard.ReasonMissingIdentity},
-		{"forged (other key)", "Posts.Create", mint(t, mustMinter(t, newKey(t)), "posts.Posts.Create", "posts", "posts:write"), 401, guard.ReasonInvalidIdentity},
-		{"garbage", "Posts.Create", "abc.def.ghi", 401, guard.ReasonInvalidIdentity},
-		{"expired", "Posts.Create", handmade(t, key, guard.TokenType, now.Add(-2*time.Minute), now.Add(-time.Minute), nil), 401, guard.ReasonInvalidIdentity},
-		{"lifetime over 60s", "Posts.Create", handmade(t, key, guard.TokenType, now, now.Add(10*time.Minute), nil), 401, guard.ReasonInvalidIdentity},
-		{"not an identity (typ JWT)", "Posts.Create", handmade(t, key, "JWT", now, now.Add(30*time.Second), nil), 401, guard.ReasonInvalidIdentity},
-		{"wrong audience", "Posts.Create", mint(t, m, "posts.Posts.Create", "users", "posts:write"), 401, guard.ReasonWrongAudience},
-		{"wrong tool", "Posts.Create", mint(t, m, "posts.Posts.Read", "posts", "posts:write"), 403, guard.ReasonWrongTool},
-		{"insufficient scope", "Posts.Create", mint(t, m, "posts.Posts.Create", "posts", "posts:read"), 403, guard.ReasonInsufficientScope},
+		{"valid", "Posts.Create", mint(t, m, "posts.Posts.Create", "posts", "posts:write"), 0, reason.Granted},
+		{"unscoped endpoint", "Posts.Read", mint(t, m, "posts.Posts.Read", "posts"), 0, reason.Granted},
+		{"missing", "Posts.Create", "", 401, reason.IdentityMissing},
+		{"forged (other key)", "Posts.Create", mint(t, mustMinter(t, newKey(t)), "posts.Posts.Create", "posts", "posts:write"), 401, reason.IdentityInvalid},
+		{"garbage", "Posts.Create", "abc.def.ghi", 401, reason.IdentityInvalid},
+		{"expired", "Posts.Create", handmade(t, key, guard.TokenType, now.Add(-2*time.Minute), now.Add(-time.Minute), nil), 401, reason.IdentityInvalid},
+		{"lifetime over 60s", "Posts.Create", handmade(t, key, guard.TokenType, now, now.Add(10*time.Minute), nil), 401, reason.IdentityInvalid},
+		{"not an identity (typ JWT)", "Posts.Create", handmade(t, key, "JWT", now, now.Add(30*time.Second), nil), 401, reason.IdentityInvalid},
+		{"wrong audience", "Posts.Create", mint(t, m, "posts.Posts.Create", "users", "posts:write"), 401, reason.WrongAudience},
+		{"wrong tool", "Posts.Create", mint(t, m, "posts.Posts.Read", "posts", "posts:write"), 403, reason.WrongTool},
+		{"insufficient scope", "Posts.Create", mint(t, m, "posts.Posts.Create", "posts", "posts:read"), 403, reason.InsufficientScope},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,7 +240,7 @@ func TestHandlerWrapperJWKSAndRateLimit(t *testing.T) {
 	e.mu.Lock()
 	last := e.decisions[len(e.decisions)-1]
 	e.mu.Unlock()
-	if last.Reason != guard.ReasonRateLimited || last.RetryAfter <= 0 {
+	if last.Reason != reason.RateLimited || last.RetryAfter <= 0 {
 		t.Fatalf("last decision %+v", last)
 	}
 	// A forged identity with an unknown kid triggers one refetch and fails.
@@ -313,12 +314,12 @@ func TestForwardedIdentities(t *testing.T) {
 		opts   []guard.Option
 		token  string
 		code   int32
-		reason string
+		reason reason.Reason
 	}{
-		{"strict refuses a hop", nil, forwarded, 401, guard.ReasonWrongAudience},
-		{"forwarding accepts a hop", []guard.Option{guard.WithForwardedIdentities()}, forwarded, 0, guard.ReasonForwarded},
+		{"strict refuses a hop", nil, forwarded, 401, reason.WrongAudience},
+		{"forwarding accepts a hop", []guard.Option{guard.WithForwardedIdentities()}, forwarded, 0, reason.Forwarded},
 		{"forwarding still verifies", []guard.Option{guard.WithForwardedIdentities()},
-			mint(t, mustMinter(t, newKey(t)), "users.Users.Create", "users"), 401, guard.ReasonInvalidIdentity},
+			mint(t, mustMinter(t, newKey(t)), "users.Users.Create", "users"), 401, reason.IdentityInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := startPosts(t, m, append([]guard.Option{guard.WithPublicKey(m.PublicKey())}, tc.opts...)...)

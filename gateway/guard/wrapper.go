@@ -4,6 +4,7 @@ import (
 	"context"
 	stderrors "errors"
 	"fmt"
+	"github.com/tracegate/tracegate/gateway/reason"
 	"strconv"
 	"time"
 
@@ -15,8 +16,8 @@ import (
 // Decision is the outcome of one guarded call, passed to the decision hook.
 type Decision struct {
 	Allowed    bool
-	Reason     string // one of the Reason… constants
-	Code       int32  // 0 when allowed, else 401, 403 or 429
+	Reason     reason.Reason // from gateway/reason
+	Code       int32         // 0 when allowed, else 401, 403 or 429
 	Service    string
 	Endpoint   string
 	Identity   Identity // zero when no identity could be verified
@@ -88,7 +89,7 @@ func (w *wrapper) decide(ctx context.Context, service, endpoint string) Decision
 	d := Decision{Service: service, Endpoint: endpoint, Code: 401}
 	raw, ok := TokenFromMetadata(ctx)
 	if !ok {
-		return deny(d, ReasonMissingIdentity, ErrMissingIdentity)
+		return deny(d, reason.IdentityMissing, ErrMissingIdentity)
 	}
 	aud := w.cfg.audience
 	if aud == "" {
@@ -98,11 +99,11 @@ func (w *wrapper) decide(ctx context.Context, service, endpoint string) Decision
 	forwarded := false
 	if err != nil {
 		if !stderrors.Is(err, ErrWrongAudience) {
-			return deny(d, ReasonInvalidIdentity, err)
+			return deny(d, reason.IdentityInvalid, err)
 		}
 		d.Identity = id
 		if !w.cfg.forwarded {
-			return deny(d, ReasonWrongAudience, err)
+			return deny(d, reason.WrongAudience, err)
 		}
 		forwarded = true
 	}
@@ -118,12 +119,12 @@ func (w *wrapper) decide(ctx context.Context, service, endpoint string) Decision
 		if delay := r.DelayFrom(now); !r.OK() || delay > 0 {
 			r.CancelAt(now)
 			d.Code, d.RetryAfter = 429, delay
-			return deny(d, ReasonRateLimited, fmt.Errorf("%w: subject %q", ErrRateLimited, id.Subject))
+			return deny(d, reason.RateLimited, fmt.Errorf("%w: subject %q", ErrRateLimited, id.Subject))
 		}
 	}
-	d.Allowed, d.Reason, d.Code = true, ReasonGranted, 0
+	d.Allowed, d.Reason, d.Code = true, reason.Granted, 0
 	if forwarded {
-		d.Reason = ReasonForwarded
+		d.Reason = reason.Forwarded
 	}
 	return d
 }
@@ -132,20 +133,20 @@ func (w *wrapper) decide(ctx context.Context, service, endpoint string) Decision
 // hold one of the endpoint's declared scopes.
 func (w *wrapper) checkTool(d *Decision, id Identity, service, endpoint string) (Decision, bool) {
 	if want := w.cfg.toolName(service, endpoint); id.Tool != want {
-		return deny(*d, ReasonWrongTool, fmt.Errorf("%w: %q, called %q", ErrWrongTool, id.Tool, want)), false
+		return deny(*d, reason.WrongTool, fmt.Errorf("%w: %q, called %q", ErrWrongTool, id.Tool, want)), false
 	}
 	d.Required = w.scopes.lookup(endpoint)
 	if len(d.Required) > 0 {
 		if d.Matched = intersect(d.Required, id.Scopes); len(d.Matched) == 0 {
-			return deny(*d, ReasonInsufficientScope,
+			return deny(*d, reason.InsufficientScope,
 				fmt.Errorf("%w: %s requires one of %q", ErrInsufficientScope, endpoint, d.Required)), false
 		}
 	}
 	return *d, true
 }
 
-func deny(d Decision, reason string, err error) Decision {
-	d.Allowed, d.Reason, d.Err = false, reason, err
+func deny(d Decision, why reason.Reason, err error) Decision {
+	d.Allowed, d.Reason, d.Err = false, why, err
 	return d
 }
 
@@ -158,7 +159,7 @@ func toMicroError(service string, d Decision) error {
 	case 403:
 		return errors.Forbidden(service, "%s", d.Reason)
 	default:
-		detail := d.Reason
+		detail := string(d.Reason)
 		if d.RetryAfter > 0 {
 			detail += "; retry after " + strconv.FormatFloat(d.RetryAfter.Seconds(), 'f', 3, 64) + "s"
 		}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"github.com/tracegate/tracegate/gateway/reason"
 	"slices"
 	"strings"
 )
@@ -22,18 +23,10 @@ const (
 	SourceDefault  = "default"
 )
 
-// Decision reasons.
-const (
-	ReasonGranted           = "granted"
-	ReasonAuthenticated     = "authenticated" // unscoped tool, any principal
-	ReasonInsufficientScope = "insufficient_scope"
-	ReasonUnscopedDenied    = "unscoped_denied"
-)
-
 // Decision is the outcome of Authorize.
 type Decision struct {
 	Allowed  bool
-	Reason   string
+	Reason   reason.Reason
 	Required []string
 	Mode     MatchMode
 	// Granted are the principal's scopes that matched (as granted, e.g.
@@ -50,7 +43,7 @@ func (d Decision) Err() error {
 	switch {
 	case d.Allowed:
 		return nil
-	case d.Reason == ReasonUnscopedDenied:
+	case d.Reason == reason.UnscopedDenied:
 		return ErrUnscopedDenied
 	default:
 		return fmt.Errorf("%w: missing %s of %q", ErrInsufficientScope, d.Mode, d.Missing)
@@ -126,10 +119,10 @@ func (p *ScopePolicy) Authorize(pr Principal, req Requirement) Decision {
 	}
 	if len(req.Scopes) == 0 {
 		if p.cfg.Unscoped == UnscopedDeny {
-			d.Reason = ReasonUnscopedDenied
+			d.Reason = reason.UnscopedDenied
 			return d
 		}
-		d.Allowed, d.Reason = true, ReasonAuthenticated
+		d.Allowed, d.Reason = true, reason.Authenticated
 		return d
 	}
 	for _, want := range req.Scopes {
@@ -151,9 +144,9 @@ func (p *ScopePolicy) Authorize(pr Principal, req Requirement) Decision {
 			d.Missing = nil
 		}
 	}
-	d.Reason = ReasonGranted
+	d.Reason = reason.Granted
 	if !d.Allowed {
-		d.Reason = ReasonInsufficientScope
+		d.Reason = reason.InsufficientScope
 	}
 	return d
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"github.com/tracegate/tracegate/gateway/reason"
 	"slices"
 	"testing"
 	"time"
@@ -74,20 +75,20 @@ func TestAuthorize(t *testing.T) {
 		granted                    []string
 		req                        Requirement
 		allowed                    bool
-		reason                     string
+		reason                     reason.Reason
 		wantGranted, wantSat, miss []string
 	}{
-		{"any: one held", def, []string{"blog:write"}, any2, true, ReasonGranted, []string{"blog:write"}, []string{"blog:write"}, nil},
-		{"any: none held", def, []string{"blog:read"}, any2, false, ReasonInsufficientScope, nil, nil, []string{"blog:write", "blog:admin"}},
-		{"all: one missing", def, []string{"blog:write"}, all2, false, ReasonInsufficientScope, []string{"blog:write"}, []string{"blog:write"}, []string{"blog:admin"}},
-		{"all: both held", def, []string{"blog:admin", "blog:write"}, all2, true, ReasonGranted, []string{"blog:write", "blog:admin"}, []string{"blog:write", "blog:admin"}, nil},
-		{"wildcard", def, []string{"blog:*"}, all2, true, ReasonGranted, []string{"blog:*"}, []string{"blog:write", "blog:admin"}, nil},
-		{"wildcard off", noWild, []string{"blog:*"}, any2, false, ReasonInsufficientScope, nil, nil, []string{"blog:write", "blog:admin"}},
-		{"wildcard other prefix", def, []string{"blogx:*", "blo*"}, any2, false, ReasonInsufficientScope, nil, nil, []string{"blog:write", "blog:admin"}},
-		{"star off by default", def, []string{"*"}, any2, false, ReasonInsufficientScope, nil, nil, []string{"blog:write", "blog:admin"}},
-		{"star on", star, []string{"*"}, any2, true, ReasonGranted, []string{"*"}, []string{"blog:write", "blog:admin"}, nil},
-		{"unscoped authenticated", def, nil, Requirement{}, true, ReasonAuthenticated, nil, nil, nil},
-		{"unscoped deny", deny, []string{"*"}, Requirement{}, false, ReasonUnscopedDenied, nil, nil, nil},
+		{"any: one held", def, []string{"blog:write"}, any2, true, reason.Granted, []string{"blog:write"}, []string{"blog:write"}, nil},
+		{"any: none held", def, []string{"blog:read"}, any2, false, reason.InsufficientScope, nil, nil, []string{"blog:write", "blog:admin"}},
+		{"all: one missing", def, []string{"blog:write"}, all2, false, reason.InsufficientScope, []string{"blog:write"}, []string{"blog:write"}, []string{"blog:admin"}},
+		{"all: both held", def, []string{"blog:admin", "blog:write"}, all2, true, reason.Granted, []string{"blog:write", "blog:admin"}, []string{"blog:write", "blog:admin"}, nil},
+		{"wildcard", def, []string{"blog:*"}, all2, true, reason.Granted, []string{"blog:*"}, []string{"blog:write", "blog:admin"}, nil},
+		{"wildcard off", noWild, []string{"blog:*"}, any2, false, reason.InsufficientScope, nil, nil, []string{"blog:write", "blog:admin"}},
+		{"wildcard other prefix", def, []string{"blogx:*", "blo*"}, any2, false, reason.InsufficientScope, nil, nil, []string{"blog:write", "blog:admin"}},
+		{"star off by default", def, []string{"*"}, any2, false, reason.InsufficientScope, nil, nil, []string{"blog:write", "blog:admin"}},
+		{"star on", star, []string{"*"}, any2, true, reason.Granted, []string{"*"}, []string{"blog:write", "blog:admin"}, nil},
+		{"unscoped authenticated", def, nil, Requirement{}, true, reason.Authenticated, nil, nil, nil},
+		{"unscoped deny", deny, []string{"*"}, Requirement{}, false, reason.UnscopedDenied, nil, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,9 +108,9 @@ func TestAuthorize(t *testing.T) {
 			switch err := d.Err(); {
 			case tt.allowed && err != nil:
 				t.Fatal(err)
-			case !tt.allowed && tt.reason == ReasonUnscopedDenied && !errors.Is(err, ErrUnscopedDenied):
+			case !tt.allowed && tt.reason == reason.UnscopedDenied && !errors.Is(err, ErrUnscopedDenied):
 				t.Fatal(err)
-			case !tt.allowed && tt.reason == ReasonInsufficientScope && !errors.Is(err, ErrInsufficientScope):
+			case !tt.allowed && tt.reason == reason.InsufficientScope && !errors.Is(err, ErrInsufficientScope):
 				t.Fatal(err)
 			}
 		})

@@ -81,7 +81,7 @@ func (f Flags) guard(em *telemetry.Emitter, srv func() server.Server) (server.Ha
 		guard.WithDecisionHook(func(ctx context.Context, d guard.Decision) {
 			em.Emit(ctx, EventGuardDecision,
 				attribute.Bool("tracegate.guard.allowed", d.Allowed),
-				attribute.String("tracegate.guard.reason", d.Reason),
+				attribute.String("tracegate.guard.reason", string(d.Reason)),
 				attribute.String("tracegate.guard.endpoint", d.Service+"."+d.Endpoint),
 				attribute.String("tracegate.subject", d.Identity.Subject),
 				attribute.String("tracegate.intent.id", d.Identity.IntentID))
