@@ -84,7 +84,7 @@ func NewRecord(f Fields, opts ...RecordOption) Record {
 	}
 	t = t.UTC()
 	method := f.Method
-	if method == "" {
+	if method == "" && f.Dropped == 0 {
 		method = MethodToolsCall
 	}
 	kind := KindCall
