@@ -54,7 +54,7 @@ func thisProcess() hostRuntime {
 
 // runtimeChoice is what tuneRuntime decided, for the start-up log.
 type runtimeChoice struct {
-	gogc, memLimit string // the values in effect, as GOGC/GOMEMLIMIT spell them
+	gogc, memLimit    string // the values in effect, as GOGC/GOMEMLIMIT spell them
 	gogcWhy, limitWhy string
 }
 
