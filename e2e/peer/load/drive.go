@@ -37,15 +37,21 @@ type Point struct {
 	// Duration of the point; MaxCalls > 0 stops earlier (smoke runs).
 	Duration time.Duration
 	MaxCalls int
+	// Drain overrides [DefaultDrain] for an open loop.
+	Drain time.Duration
 }
 
 // OpenLoopCallers is the number of distinct callers an open loop cycles
-// through (caller = call index mod OpenLoopCallers), and MaxInFlight bounds
-// its outstanding calls (a call waiting for a slot is already late: its
-// latency runs from its scheduled start).
+// through (caller = call index mod OpenLoopCallers), MaxInFlight bounds its
+// outstanding calls (a call waiting for a slot is already late: its latency
+// runs from its scheduled start), and DefaultDrain bounds how long after the last
+// scheduled start its calls may still run: later, waiting or in flight,
+// they are canceled and count as Unserved, so an overloaded target cannot
+// stretch a point without end.
 const (
 	OpenLoopCallers = 64
 	MaxInFlight     = 1024
+	DefaultDrain    = 10 * time.Second
 )
 
 // Name is "closed 8" or "open 500/s".
@@ -119,6 +125,12 @@ func openLoop(ctx context.Context, t Target, p Point) (time.Time, []sample) {
 	interval := time.Duration(float64(time.Second) / p.Rate)
 	var wg sync.WaitGroup
 	start := time.Now()
+	drain := p.Drain
+	if drain <= 0 {
+		drain = DefaultDrain
+	}
+	callCtx, cancel := context.WithDeadline(ctx, start.Add(p.Duration+drain))
+	defer cancel()
 	for i := range n {
 		at := start.Add(time.Duration(i) * interval)
 		if d := time.Until(at); d > 0 {
@@ -134,8 +146,14 @@ func openLoop(ctx context.Context, t Target, p Point) (time.Time, []sample) {
 			break
 		}
 		wg.Go(func() {
-			slots <- struct{}{}
-			o, err := t.Call(ctx, i%OpenLoopCallers)
+			select {
+			case slots <- struct{}{}:
+			case <-callCtx.Done():
+				now := time.Now()
+				out[i] = sample{Unserved, now.Sub(at), now, callCtx.Err()}
+				return
+			}
+			o, err := t.Call(callCtx, i%OpenLoopCallers)
 			<-slots
 			now := time.Now()
 			out[i] = sample{o, now.Sub(at), now, err}

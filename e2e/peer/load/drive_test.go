@@ -76,6 +76,22 @@ func TestOpenLoopCanceled(t *testing.T) {
 	}
 }
 
+// A target that never answers cannot hold an open loop past its drain: the
+// calls in flight and those still waiting for a slot end as Unserved.
+func TestOpenLoopDrainBounded(t *testing.T) {
+	var made atomic.Int64
+	stuck := Target{Name: "stuck", Call: func(ctx context.Context, _ int) (Outcome, error) {
+		made.Add(1)
+		<-ctx.Done()
+		return Unserved, ctx.Err()
+	}}
+	n := MaxInFlight + 100 // some never get a slot
+	r := Run(t.Context(), stuck, Point{Rate: float64(n) * 100, Duration: 10 * time.Millisecond, Drain: 50 * time.Millisecond})
+	if r.Calls != n || r.Unserved != n || made.Load() > MaxInFlight {
+		t.Fatalf("%d calls, %d unserved, %d made; want %d, %d, at most %d in flight", r.Calls, r.Unserved, made.Load(), n, n, MaxInFlight)
+	}
+}
+
 func TestPrintRatios(t *testing.T) {
 	p := Point{Callers: 8, Duration: time.Second}
 	results := []Result{

@@ -83,36 +83,42 @@ func TestLoad(t *testing.T) {
 	fmt.Println(out.String())
 }
 
-// check asserts what a run must satisfy at any speed. In the full run an
-// overloaded target may leave calls unserved (reported, not a failure).
+// check asserts what a run must satisfy at any speed: the outcomes add up
+// to the calls made and an open loop made every call it scheduled. The
+// smoke run also requires every call answered correctly (answers lost to
+// the go-micro transport aside: a known go-micro v5.30.0 fault, DESIGN.md,
+// fixed in internal/microkit separately) and exact bookkeeping: the users
+// service handled at least every answered read and at most every call made
+// (go-micro's gateway retries on its own), each tracegate variant recorded
+// one successful audit record per correct answer. In the full run an
+// overloaded target may fail or leave calls unserved, and a call its caller
+// gave up on may still complete and be audited, in this point or the next:
+// that is reported, not asserted.
 func check(t *testing.T, tg counted, r load.Result, handled, auditedBefore int64, p load.Point) {
 	t.Helper()
-	if r.Failed > 0 {
-		t.Errorf("%s, %s: %d calls failed, first: %v", r.Target, p.Name(), r.Failed, r.FirstFailure)
-	}
+	where := r.Target + ", " + p.Name()
 	if r.Calls != r.OK+r.Lost+r.Unserved+r.Failed || r.Calls == 0 {
-		t.Errorf("%s, %s: %d calls != %d ok + %d lost + %d unserved + %d failed", r.Target, p.Name(), r.Calls, r.OK, r.Lost, r.Unserved, r.Failed)
+		t.Errorf("%s: %d calls != %d ok + %d lost + %d unserved + %d failed", where, r.Calls, r.OK, r.Lost, r.Unserved, r.Failed)
 	}
-	if p.Rate > 0 && r.Calls != min(int(p.Rate*p.Duration.Seconds()), maxOr(p.MaxCalls)) {
-		t.Errorf("%s, %s: %d calls made, %d scheduled", r.Target, p.Name(), r.Calls, min(int(p.Rate*p.Duration.Seconds()), maxOr(p.MaxCalls)))
+	if scheduled := min(int(p.Rate*p.Duration.Seconds()), maxOr(p.MaxCalls)); p.Rate > 0 && r.Calls != scheduled {
+		t.Errorf("%s: %d calls made, %d scheduled", where, r.Calls, scheduled)
 	}
-	if !*full && r.Unserved > 0 {
-		t.Errorf("%s, %s: %d calls unserved in the smoke run", r.Target, p.Name(), r.Unserved)
+	report := t.Errorf
+	if *full {
+		report = t.Logf
 	}
 	if r.Lost > 0 {
-		// Known go-micro v5.30.0 transport fault (DESIGN.md facts), fixed in
-		// internal/microkit separately: counted apart, not a failure here.
-		t.Logf("%s, %s: %d answers lost to the go-micro transport (408)", r.Target, p.Name(), r.Lost)
+		t.Logf("%s: %d answers lost to the go-micro transport (408)", where, r.Lost)
 	}
-	if handled < int64(r.OK) {
-		t.Errorf("%s, %s: %d correct answers but the service handled %d reads", r.Target, p.Name(), r.OK, handled)
+	if r.Failed > 0 || r.Unserved > 0 {
+		report("%s: %d calls failed, %d unserved; first failure: %v", where, r.Failed, r.Unserved, r.FirstFailure)
 	}
-	if tg.Name != "go-micro gateway/mcp" && handled > int64(r.Calls) {
-		t.Errorf("%s, %s: the service handled %d reads for %d calls", r.Target, p.Name(), handled, r.Calls)
+	if handled < int64(r.OK) || (tg.Name != "go-micro gateway/mcp" && handled > int64(r.Calls)) {
+		report("%s: the users service handled %d reads for %d calls, %d answered", where, handled, r.Calls, r.OK)
 	}
 	if tg.audited != nil {
 		if got := tg.audited() - auditedBefore; got != int64(r.OK) {
-			t.Errorf("%s, %s: %d successful audit records for %d correct answers", r.Target, p.Name(), got, r.OK)
+			report("%s: %d successful audit records for %d correct answers", where, got, r.OK)
 		}
 	}
 }

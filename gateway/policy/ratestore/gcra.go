@@ -37,6 +37,7 @@ const watchSlots = 8
 type gshard[K comparable] struct {
 	mu    sync.Mutex
 	tat   table
+	clock int64 // the latest now seen: a caller that read the clock before a later one took the lock is not in the past
 	watch [watchSlots]watched[K]
 	worst int // index of the watched slot with the most tokens left (or an empty one)
 }
@@ -116,13 +117,15 @@ func (b *Buckets[K]) locate(key K) (*gshard[K], uint64) {
 }
 
 // Take takes one token from key's bucket at now (nanoseconds on the
-// caller's monotonic clock), creating a full bucket when absent. A refusal
-// changes nothing.
+// caller's monotonic clock; a now earlier than one the shard has seen is
+// taken as that one), creating a full bucket when absent. A refusal changes
+// nothing.
 func (b *Buckets[K]) Take(key K, now int64, r Rate) Taken {
 	sh, h := b.locate(key)
 	iv := int64(r.Interval)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	now = sh.advance(now)
 	tat, ok := sh.tat.get(h)
 	if !ok || tat < now {
 		tat = now // absent or refilled: full
@@ -147,6 +150,7 @@ func (b *Buckets[K]) GiveBack(key K, now int64, r Rate) {
 	sh, h := b.locate(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	now = sh.advance(now)
 	tat, ok := sh.tat.get(h)
 	if !ok {
 		return
@@ -164,6 +168,19 @@ func (b *Buckets[K]) GiveBack(key K, now int64, r Rate) {
 		return
 	}
 	sh.tat.set(h, tat)
+}
+
+// advance returns the shard's clock moved to now if now is later. Callers
+// read the clock before taking the lock; one delayed between the two (a
+// preempted goroutine on a busy machine: seconds were measured) would
+// otherwise see a TAT set by a later caller and be refused although its
+// call arrives now. Called with the shard locked.
+func (sh *gshard[K]) advance(now int64) int64 {
+	if now < sh.clock {
+		return sh.clock
+	}
+	sh.clock = now
+	return now
 }
 
 // sweepSample is how many buckets an insert at the bound inspects.
@@ -265,6 +282,7 @@ func (b *Buckets[K]) Nearest(n int, now int64) []BucketState[K] {
 	for i := range b.shards {
 		sh := &b.shards[i]
 		sh.mu.Lock()
+		now := max(now, sh.clock)
 		for j := range sh.watch {
 			w := &sh.watch[j]
 			if !w.used {

@@ -37,6 +37,24 @@ func TestBucketsGCRA(t *testing.T) {
 	}
 }
 
+// A caller whose clock reading is older than one the shard has already
+// seen (it was delayed between reading the clock and taking the lock) is
+// served as arriving now, not refused for being in the past.
+func TestBucketsStaleClock(t *testing.T) {
+	r := RateOf(1e6, 1e6) // a TAT at most one second ahead
+	b := NewBuckets[string](0)
+	if !b.Take("k", 5*sec, r).OK {
+		t.Fatal("first take refused")
+	}
+	if got := b.Take("k", 3*sec, r); !got.OK || got.Left != 1e6-2 {
+		t.Fatalf("take read 2s before the previous one: %+v", got)
+	}
+	b.GiveBack("k", 0, r)
+	if got := b.Take("k", 0, r); !got.OK || got.Left != 1e6-2 {
+		t.Fatalf("after a give-back with a stale clock: %+v", got)
+	}
+}
+
 func TestBucketsGiveBack(t *testing.T) {
 	r := RateOf(0.001, 2)
 	b := NewBuckets[string](0)
