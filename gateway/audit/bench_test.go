@@ -57,7 +57,7 @@ func BenchmarkSign(b *testing.B) {
 	h := Head{Count: 1000, Hash: "4bf92f3577b34da6a3ce929d0e0e47364bf92f3577b34da6a3ce929d0e0e4736"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := newCheckpoint(priv, h, "", "0123456789abcdef", "", time.Now()); err != nil {
+		if _, err := newCheckpoint(priv, wireCheckpoint{Count: h.Count, Head: h.Hash, Log: "0123456789abcdef"}, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}

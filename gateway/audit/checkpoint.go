@@ -11,14 +11,10 @@ import (
 // errBadSignature is wrapped by checkpoint verification failures.
 var errBadSignature = errors.New("checkpoint signature invalid")
 
-// newCheckpoint builds and signs a checkpoint over head, chained to prev,
-// for the log with id log whose records are keyed with MAC key id macKey.
-func newCheckpoint(key ed25519.PrivateKey, head Head, prev, log, macKey string, now time.Time) (wireCheckpoint, error) {
-	c := wireCheckpoint{
-		Type: lineCheckpoint, Count: head.Count, Head: head.Hash, Prev: prev,
-		Time: now.UTC().Format(time.RFC3339Nano), KeyID: KeyID(key.Public().(ed25519.PublicKey)),
-		Log: log, MACKey: macKey,
-	}
+// newCheckpoint signs c (Count, Head, Prev, Log, MACKey and Segment set by
+// the caller) at time now.
+func newCheckpoint(key ed25519.PrivateKey, c wireCheckpoint, now time.Time) (wireCheckpoint, error) {
+	c.Type, c.Time, c.KeyID, c.Sig, c.Hash = lineCheckpoint, now.UTC().Format(time.RFC3339Nano), KeyID(key.Public().(ed25519.PublicKey)), "", ""
 	msg, err := encodeLine(c)
 	if err != nil {
 		return c, err

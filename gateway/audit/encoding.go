@@ -73,18 +73,20 @@ type wireRecord struct {
 // canonical encoding with Hash empty (so it covers Sig). Log and MACKey
 // (absent in files written before the chain was keyed) name the log and the
 // MAC key id of the records it covers, so the signature also pins that the
-// chain is keyed.
+// chain is keyed; Segment is the SHA-256 of the segment line of the file it
+// is in, so the signature covers that line too.
 type wireCheckpoint struct {
-	Type   string `json:"type"`
-	Count  uint64 `json:"count"`
-	Head   string `json:"head"`
-	Prev   string `json:"prev_checkpoint"`
-	Time   string `json:"time"`
-	KeyID  string `json:"key_id"`
-	Log    string `json:"log,omitempty"`
-	MACKey string `json:"mac_key,omitempty"`
-	Sig    string `json:"sig"`
-	Hash   string `json:"hash"`
+	Type    string `json:"type"`
+	Count   uint64 `json:"count"`
+	Head    string `json:"head"`
+	Prev    string `json:"prev_checkpoint"`
+	Time    string `json:"time"`
+	KeyID   string `json:"key_id"`
+	Log     string `json:"log,omitempty"`
+	MACKey  string `json:"mac_key,omitempty"`
+	Segment string `json:"segment,omitempty"`
+	Sig     string `json:"sig"`
+	Hash    string `json:"hash"`
 }
 
 // wireSegment is the first line of every audit file: the chain state at the

@@ -38,6 +38,7 @@ type FileSink struct {
 
 	logID      string
 	segKey     string // MAC key id of the current file ("" : unkeyed)
+	segHash    string // SHA-256 of the current file's segment line
 	index      int
 	f          File
 	size       int64 // committed bytes of the current file

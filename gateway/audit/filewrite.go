@@ -90,7 +90,8 @@ func (s *FileSink) breakLocked(err error) error {
 
 // checkpointLocked signs the head into the current file and publishes it.
 func (s *FileSink) checkpointLocked() error {
-	c, err := newCheckpoint(s.key, s.head, s.cp, s.logID, s.segKey, s.now())
+	c, err := newCheckpoint(s.key, wireCheckpoint{Count: s.head.Count, Head: s.head.Hash, Prev: s.cp,
+		Log: s.logID, MACKey: s.segKey, Segment: s.segHash}, s.now())
 	if err != nil {
 		return err
 	}
@@ -155,7 +156,8 @@ func (s *FileSink) createLocked(index int, prevFile string) error {
 			handle(fmt.Errorf("audit: close %s: %w", s.f.Name(), cerr))
 		}
 	}
-	s.f, s.index, s.size, s.inFile, s.broken, s.segKey = f, index, int64(len(line)), 0, nil, hdr.MACKey
+	s.f, s.index, s.size, s.inFile, s.broken = f, index, int64(len(line)), 0, nil
+	s.segKey, s.segHash = hdr.MACKey, sha256Hex(line[:len(line)-1])
 	return nil
 }
 

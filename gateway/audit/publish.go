@@ -17,18 +17,19 @@ const CheckpointSpanName = "tracegate.audit.checkpoint"
 // Attribute keys of a [CheckpointSpanName] span; Jaeger's tag search
 // matches them.
 const (
-	AttrLogID           = "tracegate.audit.log.id"            // the log's random id (segment lines carry it)
-	AttrCheckpointSeq   = "tracegate.audit.checkpoint.seq"    // int: seq of the last record covered (= count)
-	AttrCheckpointHead  = "tracegate.audit.checkpoint.head"   // hash of that record
-	AttrCheckpointHash  = "tracegate.audit.checkpoint.hash"   // the checkpoint line's hash
-	AttrCheckpointPrev  = "tracegate.audit.checkpoint.prev"   // the previous checkpoint's hash ("" for the first)
-	AttrCheckpointKeyID = "tracegate.audit.checkpoint.key_id" // Ed25519 key id that signed it
-	AttrCheckpointTime  = "tracegate.audit.checkpoint.time"   // its time member (RFC 3339), as signed
-	AttrCheckpointSig   = "tracegate.audit.checkpoint.sig"    // its Ed25519 signature (base64)
-	AttrMACKeyID        = "tracegate.audit.mac_key.id"        // MAC key id of the records ("" : unkeyed)
-	AttrSegmentIndex    = "tracegate.audit.segment.index"     // int: the file's segment index
-	AttrSegmentFile     = "tracegate.audit.segment.file"      // the file's base name
-	AttrReplicaID       = "tracegate.audit.replica.id"        // FileConfig.ReplicaID (placeholder for several writers)
+	AttrLogID           = "tracegate.audit.log.id"             // the log's random id (segment lines carry it)
+	AttrCheckpointSeq   = "tracegate.audit.checkpoint.seq"     // int: seq of the last record covered (= count)
+	AttrCheckpointHead  = "tracegate.audit.checkpoint.head"    // hash of that record
+	AttrCheckpointHash  = "tracegate.audit.checkpoint.hash"    // the checkpoint line's hash
+	AttrCheckpointPrev  = "tracegate.audit.checkpoint.prev"    // the previous checkpoint's hash ("" for the first)
+	AttrCheckpointKeyID = "tracegate.audit.checkpoint.key_id"  // Ed25519 key id that signed it
+	AttrCheckpointTime  = "tracegate.audit.checkpoint.time"    // its time member (RFC 3339), as signed
+	AttrCheckpointSig   = "tracegate.audit.checkpoint.sig"     // its Ed25519 signature (base64)
+	AttrCheckpointSeg   = "tracegate.audit.checkpoint.segment" // SHA-256 of the segment line it signs
+	AttrMACKeyID        = "tracegate.audit.mac_key.id"         // MAC key id of the records ("" : unkeyed)
+	AttrSegmentIndex    = "tracegate.audit.segment.index"      // int: the file's segment index
+	AttrSegmentFile     = "tracegate.audit.segment.file"       // the file's base name
+	AttrReplicaID       = "tracegate.audit.replica.id"         // FileConfig.ReplicaID (placeholder for several writers)
 )
 
 // checkpointScope is the instrumentation scope of checkpoint spans.
@@ -69,6 +70,7 @@ func (p *publisher) publish(c wireCheckpoint, segment int, file string, at time.
 			attribute.String(AttrCheckpointKeyID, c.KeyID),
 			attribute.String(AttrCheckpointTime, c.Time),
 			attribute.String(AttrCheckpointSig, c.Sig),
+			attribute.String(AttrCheckpointSeg, c.Segment),
 			attribute.String(AttrMACKeyID, c.MACKey),
 			attribute.Int(AttrSegmentIndex, segment),
 			attribute.String(AttrSegmentFile, file),

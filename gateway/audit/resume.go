@@ -50,8 +50,9 @@ func readTail(path string, offset int64) (tailInfo, error) {
 type segmentTail struct {
 	path      string
 	header    wireSegment
-	hasHeader bool  // the file starts with a complete segment line
-	committed int64 // offset after the last complete line
+	segHash   string // SHA-256 of the segment line
+	hasHeader bool   // the file starts with a complete segment line
+	committed int64  // offset after the last complete line
 	size      int64
 	records   bool // lines follow the segment line
 	head      Head
@@ -96,6 +97,7 @@ func readSegmentTail(path string, pub ed25519.PublicKey, k *macKey) (segmentTail
 	if err != nil || t.header.Type != lineSegment {
 		return t, fmt.Errorf("%w: %s: first line is not a segment line: %v", ErrCorruptLog, path, err)
 	}
+	t.segHash = sha256Hex(line)
 	if err := checkKeying(t.header.MACKey, k); err != nil {
 		return t, fmt.Errorf("%w: %s (key id %s)", err, path, t.header.MACKey)
 	}
@@ -152,8 +154,9 @@ func (t *segmentTail) anchor(f io.ReaderAt, off int64, pub ed25519.PublicKey) (i
 	if err == nil {
 		err = verifyCheckpoint(c, pub)
 	}
-	if err == nil && (c.MACKey != t.header.MACKey || c.Log != t.header.Log) {
-		err = fmt.Errorf("checkpoint names log %q, MAC key %q; the segment line names %q, %q", c.Log, c.MACKey, t.header.Log, t.header.MACKey)
+	if err == nil && (c.MACKey != t.header.MACKey || c.Log != t.header.Log || (c.Segment != "" && c.Segment != t.segHash)) {
+		err = fmt.Errorf("checkpoint names log %q, MAC key %q, segment line %.16s…; the file has %q, %q, %.16s…",
+			c.Log, c.MACKey, c.Segment, t.header.Log, t.header.MACKey, t.segHash)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w: %s: last checkpoint at offset %d: %w", ErrCorruptLog, ErrTailRejected, t.path, off, err)
@@ -239,7 +242,8 @@ func (s *FileSink) resume() error {
 	if err != nil {
 		return err
 	}
-	s.head, s.cp, s.since, s.logID, s.segKey = last.head, last.cp, last.since, last.header.Log, last.header.MACKey
+	s.head, s.cp, s.since, s.logID = last.head, last.cp, last.since, last.header.Log
+	s.segKey, s.segHash = t.header.MACKey, t.segHash
 	crash := len(s.undeclared) > 0 || (s.key != nil && s.since > 0)
 	if !t.hasHeader || len(s.undeclared) > 0 || s.logID == "" || s.segKey != s.mac.keyID() {
 		if s.logID == "" {

@@ -125,7 +125,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			for i, s := range l {
 				var c wireCheckpoint
 				if json.Unmarshal([]byte(s), &c) == nil && c.Type == lineCheckpoint && c.Count == 8 {
-					f, err := newCheckpoint(otherPriv, Head{Count: c.Count, Hash: c.Head}, c.Prev, c.Log, c.MACKey, time.Now())
+					f, err := newCheckpoint(otherPriv, c, time.Now())
 					if err != nil {
 						t.Fatal(err)
 					}

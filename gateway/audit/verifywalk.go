@@ -19,6 +19,7 @@ type walker struct {
 	segment int
 	log     string
 	segKey  string // MAC key id of the current file
+	segHash string // SHA-256 of the current file's segment line
 	pinned  string // MAC key id the last valid checkpoint signed
 	last    int    // entry index of the last accepted record (-1: none)
 	resync  bool   // the previous line had a finding: accept the next link as it is
@@ -118,6 +119,7 @@ func (w *walker) segmentLine(i int) {
 		w.resync = true
 		return
 	}
+	w.segHash = sha256Hex(e.raw)
 	if s.MACKey != "" {
 		w.keyedFiles++
 	} else {
@@ -191,6 +193,9 @@ func (w *walker) checkpoint(i int) {
 	}
 	if (c.Log != "" && c.Log != w.log) || c.MACKey != w.segKey {
 		w.fail(i, Modified, c.Count, "checkpoint signs log %q, MAC key %q; the file names %q, %q", c.Log, c.MACKey, w.log, w.segKey)
+	}
+	if c.Segment != "" && c.Segment != w.segHash {
+		w.fail(i, Modified, c.Count, "the file's segment line is not the one this checkpoint signs")
 	}
 	w.head, w.cp, w.pinned = Head{Count: c.Count, Hash: c.Head}, c.Hash, c.MACKey
 	w.rep.Signed, w.rep.LastCheckpoint = c.Count, c.Hash

@@ -27,6 +27,7 @@ type WitnessedCheckpoint struct {
 	KeyID   string    `json:"key_id"`
 	MACKey  string    `json:"mac_key,omitempty"`
 	Sig     string    `json:"sig"`
+	SegHash string    `json:"segment_line"`
 	Segment int       `json:"segment"`
 	File    string    `json:"file"`
 	Replica string    `json:"replica,omitempty"`
@@ -48,7 +49,7 @@ type Witness interface {
 // checkpoint rebuilds the checkpoint line the witness saw.
 func (c WitnessedCheckpoint) checkpoint() wireCheckpoint {
 	return wireCheckpoint{Type: lineCheckpoint, Count: c.Seq, Head: c.Head, Prev: c.Prev, Time: c.Time,
-		KeyID: c.KeyID, Log: c.Log, MACKey: c.MACKey, Sig: c.Sig, Hash: c.Hash}
+		KeyID: c.KeyID, Log: c.Log, MACKey: c.MACKey, Segment: c.SegHash, Sig: c.Sig, Hash: c.Hash}
 }
 
 // consultWitness asks the witness for checkpoints after the file's last
@@ -106,6 +107,7 @@ func CheckpointFromAttributes(get func(key string) (string, bool)) (WitnessedChe
 	str(AttrSegmentIndex, &seg)
 	str(AttrSegmentFile, &c.File)
 	c.Replica, _ = get(AttrReplicaID)
+	c.SegHash, _ = get(AttrCheckpointSeg)
 	if len(missing) > 0 {
 		return c, fmt.Errorf("audit: checkpoint span lacks %s", strings.Join(missing, ", "))
 	}
