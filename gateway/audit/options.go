@@ -106,15 +106,15 @@ func WithLogger(l Logger) Option {
 }
 
 // WithRetryBackoff sets how soon the Recorder retries an unwritable file:
-// first after min, doubling up to max. Zero values keep the defaults
-// ([DefaultRetryMin], [DefaultRetryMax]).
-func WithRetryBackoff(min, max time.Duration) Option {
+// first at once, then after first, doubling up to limit. Zero values keep
+// the defaults ([DefaultRetryMin], [DefaultRetryMax]).
+func WithRetryBackoff(first, limit time.Duration) Option {
 	return optionFunc(func(o *options) {
-		if min > 0 {
-			o.retryMin = min
+		if first > 0 {
+			o.retryMin = first
 		}
-		if max > 0 {
-			o.retryMax = max
+		if limit > 0 {
+			o.retryMax = limit
 		}
 	})
 }

@@ -83,7 +83,10 @@ func New(cfg Config, opts ...Option) (*Recorder, error) {
 	if r.chain, err = r.openChain(cfg, o); err != nil {
 		return nil, err
 	}
-	go r.supervise()
+	if _, ok := r.chain.(*FileSink); ok {
+		r.sup.started = true
+		go r.supervise()
+	}
 	if usesBatch(cfg) {
 		r.batch = newBatcher(r, cfg.QueueSize, o.queueHook)
 	}

@@ -9,6 +9,7 @@ import (
 // supervisor wakes the Recorder's retry loop when the file breaks.
 type supervisor struct {
 	min, max time.Duration
+	started  bool // a file is written: the retry loop runs
 	wake     chan struct{}
 	stop     chan struct{}
 	done     chan struct{}
@@ -28,6 +29,9 @@ func (s *supervisor) wakeup() {
 }
 
 func (s *supervisor) close() {
+	if !s.started {
+		return
+	}
 	close(s.stop)
 	<-s.done
 }
