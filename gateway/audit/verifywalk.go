@@ -83,7 +83,7 @@ func (w *walker) torn(i int) {
 		w.fail(i, Torn, 0, "incomplete last line (%d bytes) that no truncation record declares; the check goes on with the next file", len(e.raw))
 		return
 	}
-	w.fail(i, Torn, 0, "incomplete last line (%d bytes): the writer stopped mid-write", len(e.raw))
+	w.fail(i, Torn, 0, "incomplete last line (%d bytes): the writer stopped mid-write (or is writing it now)", len(e.raw))
 }
 
 // skipTail checks that marker m declares exactly the bytes from entry i to
