@@ -95,13 +95,15 @@ func identityIssuer(o Options) string {
 }
 
 func newRecorder(o Options, em *telemetry.Emitter) (*audit.Recorder, error) {
-	opts := []audit.Option{audit.WithEmitter(em), audit.WithMeterProvider(o.MeterProvider)}
+	opts := []audit.Option{audit.WithEmitter(em), audit.WithMeterProvider(o.MeterProvider),
+		audit.WithLogger(o.Logger), audit.WithTracerProvider(o.TraceProvider)}
 	if o.AuditFunc != nil {
 		opts = append(opts, audit.WithAuditFunc(o.AuditFunc))
 	}
 	for _, s := range o.AuditSinks {
 		opts = append(opts, audit.WithSink(s))
 	}
+	opts = append(opts, o.AuditOptions...)
 	r, err := audit.New(o.Config.Audit, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: audit: %w", err)

@@ -21,6 +21,9 @@ type toolEntry struct {
 	Scopes      []string // declared by the service
 	Schema      compiledSchema
 	Timeout     time.Duration
+	// ParamHeaders: the input schema binds parameters to HTTP headers
+	// (x-mcp-header), which the MCP SDK checks; such calls skip the fast path.
+	ParamHeaders bool
 	// ResultMode is how the response body becomes a tool result: "" (JSON
 	// as structuredContent plus a text block) or [tool.ResultMCP] (the
 	// service returns MCP content blocks itself).

@@ -53,6 +53,9 @@ type Config struct {
 	Sessions SessionConfig `yaml:"sessions"`
 	// Baggage says which client baggage reaches the services (none).
 	Baggage BaggageConfig `yaml:"baggage"`
+	// DisableFastPath sends stateless tools/call through the MCP SDK's
+	// handler instead of the gateway's fast path (same answers, slower).
+	DisableFastPath bool `yaml:"disable_fast_path"`
 	// UnauthenticatedAuditRate is how many refusals before authentication
 	// per second and client address get an audit record of their own (5);
 	// the rest are counted into one gap record per address and second.

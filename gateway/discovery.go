@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -102,15 +103,16 @@ func (d *discovery) entry(service string, ep *registry.Endpoint) (*toolEntry, er
 	canonical := canonicalName(service, ep.Name)
 	tc := d.cfg.Tools[canonical]
 	e := &toolEntry{
-		Name:        tc.Name,
-		Canonical:   canonical,
-		Service:     service,
-		Endpoint:    ep.Name,
-		Description: tc.Description,
-		Scopes:      contract.Scopes,
-		Schema:      schema,
-		Timeout:     tc.Timeout,
-		ResultMode:  ep.Metadata[tool.MetadataResult],
+		Name:         tc.Name,
+		Canonical:    canonical,
+		Service:      service,
+		Endpoint:     ep.Name,
+		Description:  tc.Description,
+		Scopes:       contract.Scopes,
+		Schema:       schema,
+		Timeout:      tc.Timeout,
+		ResultMode:   ep.Metadata[tool.MetadataResult],
+		ParamHeaders: bytes.Contains(raw, []byte("x-mcp-header")),
 	}
 	if e.Name == "" {
 		e.Name = sanitizeName(canonical)

@@ -29,6 +29,7 @@ import (
 // way as the pipeline's own refusals.
 type front struct {
 	g         *Gateway
+	fast      *fastPath // nil when disabled
 	stateful  http.Handler
 	stateless http.Handler
 	limit     int64 // body bytes
@@ -61,6 +62,7 @@ func newFront(g *Gateway, inflight *budget) *front {
 			MaxRequestBodyBytes:          c.MaxBodyBytes,
 			PropagateRequestCancellation: true,
 		})),
+		fast:     newFastPath(g),
 		limit:    c.MaxBodyBytes,
 		depth:    c.MaxJSONDepth,
 		inflight: inflight,
@@ -96,7 +98,13 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Calls are answered once the chain has finished: span ended, audit
 	// record written.
 	iw := newInterceptor(w, ex.isCall() && ex.method != "subscriptions/listen")
-	f.g.chain.run(r.Context(), ex, func(ctx context.Context, ex *exchange) { f.toSDK(ctx, ex, iw, r) })
+	f.g.chain.run(r.Context(), ex, func(ctx context.Context, ex *exchange) {
+		if f.fast.eligible(ex) {
+			f.fast.serve(ctx, ex, iw)
+			return
+		}
+		f.toSDK(ctx, ex, iw, r)
+	})
 	if !ex.answered {
 		f.refuse(w, r, ex)
 		return

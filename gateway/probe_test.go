@@ -46,8 +46,9 @@ type reception struct {
 // Probe is a go-micro service without gateway/guard (the worst case: only
 // the gateway protects it) that records every request byte for byte.
 type Probe struct {
-	mu  sync.Mutex
-	got []reception
+	mu     sync.Mutex
+	got    []reception
+	onCall func() // runs inside each call, when set
 }
 
 func (p *Probe) record(ctx context.Context, endpoint string, req *json.RawMessage, rsp *json.RawMessage) error {
@@ -55,6 +56,9 @@ func (p *Probe) record(ctx context.Context, endpoint string, req *json.RawMessag
 	acct, _ := md.Get(gateway.AccountIDKey)
 	bag, _ := md.Get("baggage")
 	p.mu.Lock()
+	if p.onCall != nil {
+		p.onCall()
+	}
 	p.got = append(p.got, reception{Endpoint: endpoint, Body: bytes.Clone(*req), Account: acct, Baggage: bag})
 	p.mu.Unlock()
 	*rsp = json.RawMessage(`{"ok":true}`)
