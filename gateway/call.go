@@ -7,10 +7,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tracegate/tracegate/gateway/audit"
-	"github.com/tracegate/tracegate/gateway/policy"
 )
 
 // toolHandler is the last step of the pipeline for one tool: validate the
@@ -48,29 +46,15 @@ func (g *Gateway) toolHandler(e *toolEntry) mcp.ToolHandler {
 	}
 }
 
-// dispatch mints the downstream identity and calls the service under the
-// tool's timeout.
+// dispatch calls the service under the tool's timeout; every attempt
+// carries a freshly minted downstream identity (identityRequest).
 func (g *Gateway) dispatch(ctx context.Context, c *call, e *toolEntry, args json.RawMessage) *mcp.CallToolResult {
-	a := c.Admission
-	var satisfied []string
-	if a.Decision != nil {
-		satisfied = a.Decision.Satisfied
-	}
-	token, err := g.minter.Mint(policy.IdentityRequest{
-		Principal: a.Principal,
-		Tool:      e.Canonical,
-		Audience:  e.Service,
-		TraceID:   trace.SpanContextFromContext(ctx).TraceID().String(),
-		Scopes:    satisfied,
-	})
-	if err != nil {
-		return errorResult(fmt.Errorf("%s: mint identity: %w", e.Canonical, err))
-	}
+	ir := g.identityRequest(ctx, c.Admission, e)
 	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 	defer cancel()
 	body, err := g.dispatcher.dispatch(ctx, e, args, callInfo{
-		Account:  a.Principal.Subject,
-		Identity: map[string]string{policy.IdentityMetadataKey: token},
+		Account:  c.Admission.Principal.Subject,
+		Identity: g.minter.CallWrapper(ir),
 	})
 	if err != nil {
 		return errorResult(err)

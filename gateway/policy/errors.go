@@ -43,4 +43,9 @@ var (
 	ErrDiscovery        = errors.New("policy: authorization server metadata discovery failed")
 	ErrInvalidKey       = errors.New("policy: invalid key")
 	ErrInvalidTTL       = errors.New("policy: identity TTL must be in (0, 60s]")
+	ErrInvalidLifetime  = errors.New("policy: maximum token lifetime must not be negative")
 )
+
+// ErrIncompleteIdentity is returned by Minter.Mint for a request without an
+// audience, a tool or a subject.
+var ErrIncompleteIdentity = errors.New("policy: identity needs an audience, a tool and a subject")

@@ -3,7 +3,9 @@ package policy
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/tracegate/tracegate/internal/microkit/microkittest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// go-micro's client package (Minter.CallWrapper) starts a cache janitor at
+// package load.
+func TestMain(m *testing.M) { microkittest.VerifyTestMain(m) }
