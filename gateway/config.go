@@ -79,6 +79,12 @@ type AuthConfig struct {
 	Leeway time.Duration `yaml:"leeway"`
 	// IntentClaim names the claim carrying the user-intent id (intent).
 	IntentClaim string `yaml:"intent_claim"`
+	// MaxTokenLifetime refuses access tokens living longer (exp-iat, or
+	// exp-now less the leeway); 0: no maximum.
+	MaxTokenLifetime time.Duration `yaml:"max_token_lifetime"`
+	// RequireTyp requires the JWS typ of access tokens, e.g. "at+jwt" (RFC
+	// 9068 §2.1); empty: not checked.
+	RequireTyp string `yaml:"require_typ"`
 	// Anonymous accepts calls without a token, as principal "anonymous".
 	// For local development only: without it the gateway refuses to start
 	// with no way to authenticate callers.

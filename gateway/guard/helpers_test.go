@@ -12,12 +12,12 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jws"
-	"github.com/lestrrat-go/jwx/v3/jwt"
 	"go-micro.dev/v5/metadata"
 	"go-micro.dev/v5/server"
 
 	"github.com/tracegate/tracegate/gateway/guard"
 	"github.com/tracegate/tracegate/gateway/policy"
+	"github.com/tracegate/tracegate/internal/oauthtest"
 )
 
 func newKey(t testing.TB) ed25519.PrivateKey {
@@ -80,36 +80,19 @@ func validClaims() map[string]any {
 // claim) with key, protected headers typ and any extra headers.
 func handmade(t testing.TB, key ed25519.PrivateKey, typ string, changes map[string]any, headers map[string]any) string {
 	t.Helper()
-	b := jwt.NewBuilder()
-	for k, v := range validClaims() {
-		if c, ok := changes[k]; ok {
-			v = c
-		}
-		if v != nil {
-			b = b.Claim(k, v)
-		}
-	}
+	claims := validClaims()
 	for k, v := range changes {
-		if _, ok := validClaims()[k]; !ok && v != nil {
-			b = b.Claim(k, v)
+		if v == nil {
+			delete(claims, k)
+		} else {
+			claims[k] = v
 		}
 	}
-	tok, err := b.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := jws.NewHeaders()
-	_ = h.Set(jws.TypeKey, typ)
+	h := map[string]any{jws.TypeKey: typ}
 	for k, v := range headers {
-		if err := h.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
+		h[k] = v
 	}
-	out, err := jwt.Sign(tok, jwt.WithKey(jwa.EdDSA(), key, jws.WithProtectedHeaders(h)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(out)
+	return oauthtest.SignJWT(t, jwa.EdDSA(), key, claims, h)
 }
 
 // unsigned builds an alg=none identity from the valid claims.
