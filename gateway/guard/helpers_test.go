@@ -3,7 +3,6 @@ package guard_test
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"sync"
@@ -12,22 +11,15 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jws"
-	"go-micro.dev/v5/metadata"
 	"go-micro.dev/v5/server"
 
 	"github.com/tracegate/tracegate/gateway/guard"
+	"github.com/tracegate/tracegate/gateway/guard/guardtest"
 	"github.com/tracegate/tracegate/gateway/policy"
 	"github.com/tracegate/tracegate/internal/oauthtest"
 )
 
-func newKey(t testing.TB) ed25519.PrivateKey {
-	t.Helper()
-	_, k, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
+func newKey(t testing.TB) ed25519.PrivateKey { return guardtest.NewKey(t) }
 
 func mustMinter(t testing.TB, k ed25519.PrivateKey) *policy.Minter {
 	t.Helper()
@@ -128,32 +120,11 @@ func newHarness(t testing.TB, opts ...guard.Option) *harness {
 	return h
 }
 
-// request is a server.Request naming only a service and an endpoint: all
-// the wrapper reads.
-type request struct {
-	server.Request
-	service, endpoint string
-}
-
-func (r request) Service() string  { return r.service }
-func (r request) Endpoint() string { return r.endpoint }
-
 // present calls endpoint ("Users.Read") of service with token (none when
 // empty) and returns the decision and whether the handler ran.
 func (h *harness) present(t testing.TB, service, endpoint, token string) (guard.Decision, bool) {
 	t.Helper()
-	ctx := t.Context()
-	if token != "" {
-		ctx = metadata.NewContext(ctx, metadata.Metadata{"Tracegate-Identity": token})
-	}
-	ran := false
-	handler := h.w(func(ctx context.Context, _ server.Request, _ interface{}) error {
-		if _, ok := guard.IdentityFrom(ctx); ok {
-			ran = true
-		}
-		return nil
-	})
-	err := handler(ctx, request{service: service, endpoint: endpoint}, nil)
+	ran, err := guardtest.Call(t.Context(), h.w, service, endpoint, token)
 	h.mu.Lock()
 	d := h.last
 	h.mu.Unlock()
