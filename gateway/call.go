@@ -54,7 +54,7 @@ func (g *Gateway) dispatch(ctx context.Context, c *call, e *toolEntry, args json
 	defer cancel()
 	body, err := g.dispatcher.dispatch(ctx, e, args, callInfo{
 		Account:  c.Admission.Principal.Subject,
-		Identity: g.minter.CallWrapper(ir),
+		Identity: mintPerAttempt(g.minter, ir),
 	})
 	if err != nil {
 		return errorResult(err)

@@ -97,7 +97,8 @@ type IdentityConfig struct {
 	// KeyFile is a PEM Ed25519 private key; without it a key is generated
 	// at start (services then must fetch it from /.well-known/tracegate/jwks.json).
 	KeyFile string `yaml:"key_file"`
-	// TTL of each identity (30s, at most 60s).
+	// TTL is the longest an identity lives (30s, at most 60s); each one
+	// lives min(TTL, the tool's timeout).
 	TTL time.Duration `yaml:"ttl"`
 }
 

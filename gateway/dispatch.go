@@ -22,7 +22,7 @@ type dispatcher struct {
 type callInfo struct {
 	Account string // subject of the caller, "" when anonymous
 	// Identity puts the downstream identity into each attempt's metadata
-	// (policy.Minter.CallWrapper: a fresh one per attempt); nil: none.
+	// (mintPerAttempt: a fresh one per attempt); nil: none.
 	Identity client.CallWrapper
 }
 

@@ -2,7 +2,11 @@ package gateway
 
 import (
 	"context"
+	"strings"
 
+	"go-micro.dev/v5/client"
+	"go-micro.dev/v5/metadata"
+	"go-micro.dev/v5/registry"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tracegate/tracegate/gateway/policy"
@@ -34,4 +38,37 @@ func (g *Gateway) identityRequest(ctx context.Context, a admission, e *toolEntry
 		Downstream: policy.DownstreamNames(ds),
 		TTL:        e.Timeout,
 	}
+}
+
+// mintPerAttempt returns a go-micro call wrapper that mints a fresh identity
+// from req for every attempt of the call (go-micro runs call wrappers once
+// per attempt, retries included) and puts it in the attempt's metadata
+// under policy.IdentityMetadataKey, replacing any identity already there in
+// whatever case. So a retry never presents an identity a guard has already
+// consumed. A minting failure fails the attempt with Mint's error.
+func mintPerAttempt(m *policy.Minter, req policy.IdentityRequest) client.CallWrapper {
+	return func(next client.CallFunc) client.CallFunc {
+		return func(ctx context.Context, node *registry.Node, r client.Request, rsp interface{}, opts client.CallOptions) error {
+			token, err := m.Mint(req)
+			if err != nil {
+				return err
+			}
+			return next(withIdentity(ctx, token), node, r, rsp, opts)
+		}
+	}
+}
+
+// withIdentity returns ctx whose go-micro metadata carries token under
+// exactly one key, policy.IdentityMetadataKey.
+func withIdentity(ctx context.Context, token string) context.Context {
+	md := metadata.Metadata{}
+	if in, ok := metadata.FromContext(ctx); ok {
+		for k, v := range in {
+			if !strings.EqualFold(k, policy.IdentityMetadataKey) {
+				md[k] = v
+			}
+		}
+	}
+	md[policy.IdentityMetadataKey] = token
+	return metadata.NewContext(ctx, md)
 }

@@ -45,9 +45,9 @@
 //
 // # Downstream identity
 //
-// A [Minter] signs an EdDSA JWT per dispatch attempt ([Minter.CallWrapper]
-// mints in a go-micro call wrapper, so a retry never reuses one) to put
-// under [IdentityMetadataKey]: subject, client, tool (the entry endpoint),
+// A [Minter] signs an EdDSA JWT per dispatch attempt (the gateway mints in
+// a go-micro call wrapper, so a retry never reuses one) to put under
+// [IdentityMetadataKey]: subject, client, tool (the entry endpoint),
 // downstream (the endpoints the call may reach after it), scope, trace id,
 // intent, a random jti; aud = the entry service; lifetime min(tool timeout,
 // [WithIdentityTTL]) ≤ 60s. [ResolveDownstream] follows the endpoints'
@@ -66,9 +66,8 @@
 //	d := scopes.Authorize(p, req)            // d.Err() for the 403 challenge
 //	o := limiter.Allow(ctx, p.Subject, tool) // o.AsError() for the 429
 //	ds := policy.ResolveDownstream(calls, lookup)
-//	wrap := minter.CallWrapper(policy.IdentityRequest{Principal: p, Tool: tool,
+//	id, err := minter.Mint(policy.IdentityRequest{Principal: p, Tool: tool,
 //		Audience: service, TraceID: traceID, TTL: timeout,
 //		Scopes:     scopes.IdentityScopes(p.Scopes, req, ds),
-//		Downstream: policy.DownstreamNames(ds)})
-//	err = cli.Call(ctx, rq, &rsp, client.WithCallWrapper(wrap))
+//		Downstream: policy.DownstreamNames(ds)}) // once per dispatch attempt
 package policy

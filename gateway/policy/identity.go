@@ -101,7 +101,7 @@ func NewMinter(key ed25519.PrivateKey, opts ...MinterOption) (*Minter, error) {
 // empty), trace_id, intent, iat, exp (iat + the lifetime, see
 // [IdentityRequest.TTL]) and a random jti. It fails without an audience, a
 // tool or a subject. Every call returns a new identity (a new jti): mint one
-// per dispatch attempt ([Minter.CallWrapper]).
+// per dispatch attempt.
 func (m *Minter) Mint(req IdentityRequest) (string, error) {
 	if req.Audience == "" || req.Tool == "" || req.Principal.Subject == "" {
 		return "", fmt.Errorf("policy: mint identity: %w", ErrIncompleteIdentity)

@@ -3,9 +3,7 @@ package policy
 import (
 	"testing"
 
-	"github.com/tracegate/tracegate/internal/microkit/microkittest"
+	"go.uber.org/goleak"
 )
 
-// go-micro's client package (Minter.CallWrapper) starts a cache janitor at
-// package load.
-func TestMain(m *testing.M) { microkittest.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -1,7 +1,10 @@
-package guard_test
+package gateway
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,7 +46,14 @@ func (f *Flaky) Do(ctx context.Context, _ *FlakyRequest, rsp *FlakyResponse) err
 // carries a new identity, so the guard, which accepts an entry-hop identity
 // once, accepts the retry too.
 func TestCallWrapperMintsPerAttempt(t *testing.T) {
-	m := mustMinter(t, newKey(t))
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := policy.NewMinter(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	reg := registry.NewMemoryRegistry()
 	var mu sync.Mutex
 	var decisions []guard.Decision
@@ -71,12 +81,12 @@ func TestCallWrapperMintsPerAttempt(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = cli.Close() })
 
-	ir := policy.IdentityRequest{Principal: alice, Tool: "flaky.Flaky.Do", Audience: "flaky"}
+	ir := policy.IdentityRequest{Principal: policy.Principal{Subject: "alice"}, Tool: "flaky.Flaky.Do", Audience: "flaky"}
 	// An identity already in the context (e.g. forwarded) is replaced.
 	ctx := metadata.NewContext(t.Context(), metadata.Metadata{"tracegate-identity": "stale"})
 	var rsp FlakyResponse
 	err = cli.Call(ctx, cli.NewRequest("flaky", "Flaky.Do", &FlakyRequest{}), &rsp,
-		client.WithCallWrapper(m.CallWrapper(ir)), client.WithRetries(2), client.WithRetry(client.RetryAlways),
+		client.WithCallWrapper(mintPerAttempt(m, ir)), client.WithRetries(2), client.WithRetry(client.RetryAlways),
 		client.WithRequestTimeout(5*time.Second))
 	if err != nil {
 		t.Fatalf("retried call: %v", err)
@@ -93,5 +103,24 @@ func TestCallWrapperMintsPerAttempt(t *testing.T) {
 	}
 	if a, b := decisions[0].Identity.ID, decisions[1].Identity.ID; a == "" || a == b || rsp.JTI != b {
 		t.Fatalf("attempts carried jti %q and %q (response %q), want two different ones", a, b, rsp.JTI)
+	}
+}
+
+func TestWithIdentityKeepsOneKey(t *testing.T) {
+	ctx := metadata.NewContext(context.Background(), metadata.Metadata{
+		"Tracegate-Identity": "a", "tracegate-identity": "b", "Traceparent": "tp",
+	})
+	md, _ := metadata.FromContext(withIdentity(ctx, "fresh"))
+	n := 0
+	for k, v := range md {
+		if strings.EqualFold(k, policy.IdentityMetadataKey) {
+			n++
+			if k != policy.IdentityMetadataKey || v != "fresh" {
+				t.Fatalf("%s = %q", k, v)
+			}
+		}
+	}
+	if n != 1 || md["Traceparent"] != "tp" {
+		t.Fatalf("metadata = %v, want one identity key and the rest kept", md)
 	}
 }
