@@ -40,3 +40,5 @@ demo:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./gateway/ ./gateway/policy/ ./gateway/audit/
 	cd e2e/peer && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s .
+# throughput harness (issue 13.5): closed 8/32/64 callers, open 200/500/1,000 calls/s, 5 s a point, GC as `tracegate serve` sets it
+	cd e2e/peer && GOGC=400 GOMEMLIMIT=1GiB $(GO) test -count=1 -timeout 15m -run '^TestLoad$$' -v ./load/ -args -load.full

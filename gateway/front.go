@@ -136,7 +136,7 @@ func (f *front) read(ex *exchange, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex.onDone(release)
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, f.limit))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, f.limit), r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -167,6 +167,21 @@ func (f *front) read(ex *exchange, w http.ResponseWriter, r *http.Request) {
 			ex.refuse(v)
 		}
 	}
+}
+
+// readBody reads a body of known length into one buffer of that size (a
+// growing buffer would hold up to twice the body), else reads it all.
+func readBody(r io.Reader, length int64) ([]byte, error) {
+	if length < 0 {
+		return io.ReadAll(r)
+	}
+	body := make([]byte, length)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	// The declared length must be the whole body: a longer one is cut by
+	// net/http, a shorter one fails ReadFull.
+	return body, nil
 }
 
 // modernHeaders checks the 2026-07-28 request headers against the body as

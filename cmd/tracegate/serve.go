@@ -25,6 +25,7 @@ func serve(ctx context.Context, args []string, stdin io.ReadCloser, stdout, stde
 	if err != nil {
 		return 2
 	}
+	logger.Print(tuneRuntime(thisProcess()))
 	cfg, err := f.gatewayConfig()
 	if err != nil {
 		logger.Print(err)

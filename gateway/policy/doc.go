@@ -38,10 +38,12 @@
 //
 // # Limit
 //
-// A [Limiter] ([NewMemoryLimiter], bounded LRU of x/time/rate buckets, or
-// [NewRedisLimiter], GCRA in Redis shared by replicas, with [FailOpen] or
-// [FailClosed]) checks per-tool, per-account and per-account×tool buckets
-// and returns a [LimitOutcome] with RetryAfter.
+// A [Limiter] ([NewMemoryLimiter], GCRA buckets of one int64 each in a
+// bounded sharded table, or [NewRedisLimiter], the same GCRA in Redis shared
+// by replicas, with [FailOpen] or [FailClosed]) checks per-tool, per-account
+// and per-account×tool buckets and returns a [LimitOutcome] naming the
+// bucket that refused (with RetryAfter) or the tightest one that allowed.
+// [MemoryLimiter.Nearest] lists the callers closest to their limits.
 //
 // # Downstream identity
 //
