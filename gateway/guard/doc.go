@@ -60,9 +60,9 @@
 //
 // Every decision, allowed or not, is passed to [WithDecisionHook] so the
 // caller can emit telemetry (the blog services emit it as the span event
-// tracegate.guard.decision); guard itself imports no telemetry and no
-// gateway package but gateway/reason and gateway/policy/ratestore. Handlers read the verified identity
-// with [IdentityFrom].
+// tracegate.guard.decision); guard itself imports no telemetry and, of the
+// gateway, only gateway/reason and gateway/policy/ratestore. Handlers read
+// the verified identity with [IdentityFrom].
 //
 //	w := guard.NewHandlerWrapper(
 //		guard.WithPublicKey(pub),
