@@ -35,6 +35,7 @@ func newVerifier(ctx context.Context, o Options) (policy.Verifier, error) {
 		if a.IntentClaim != "" {
 			opts = append(opts, policy.WithIntentClaim(a.IntentClaim))
 		}
+		opts = append(opts, policy.WithMaxLifetime(a.MaxTokenLifetime), policy.WithRequiredType(a.RequireTyp))
 		v, err := policy.NewJWTVerifier(ctx, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("gateway: auth: %w", err)

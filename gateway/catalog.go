@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/tracegate/tracegate/gateway/policy"
 )
 
 // toolEntry is one go-micro endpoint exposed as an MCP tool.
@@ -19,6 +21,7 @@ type toolEntry struct {
 	Endpoint    string
 	Description string
 	Scopes      []string // declared by the service
+	Calls       []string // downstream endpoints it declares (tool.Calls)
 	Schema      compiledSchema
 	Timeout     time.Duration
 	// ParamHeaders: the input schema binds parameters to HTTP headers
@@ -32,7 +35,7 @@ type toolEntry struct {
 
 func (e *toolEntry) sameAs(o *toolEntry) bool {
 	return e.Name == o.Name && e.Canonical == o.Canonical && e.Description == o.Description &&
-		slices.Equal(e.Scopes, o.Scopes) && bytes.Equal(e.Schema.raw, o.Schema.raw) && e.Timeout == o.Timeout && e.ResultMode == o.ResultMode
+		slices.Equal(e.Scopes, o.Scopes) && slices.Equal(e.Calls, o.Calls) && bytes.Equal(e.Schema.raw, o.Schema.raw) && e.Timeout == o.Timeout && e.ResultMode == o.ResultMode
 }
 
 // catalog is the live set of tools. It owns the tool registrations of the
@@ -46,9 +49,10 @@ type catalog struct {
 	// calls to it do not race on the client's empty registry cache.
 	warm func(service string) error
 
-	mu        sync.RWMutex
-	byName    map[string]*toolEntry
-	byService map[string][]string
+	mu          sync.RWMutex
+	byName      map[string]*toolEntry
+	byService   map[string][]string
+	byCanonical map[string]*toolEntry // rebuilt by replace
 }
 
 func newCatalog(server *mcp.Server, handler func(*toolEntry) mcp.ToolHandler, logger *log.Logger) *catalog {
@@ -130,6 +134,10 @@ func (c *catalog) replace(service string, entries []*toolEntry) (added bool) {
 	if len(gone) > 0 {
 		c.server.RemoveTools(gone...)
 	}
+	c.byCanonical = make(map[string]*toolEntry, len(c.byName))
+	for _, e := range c.byName {
+		c.byCanonical[e.Canonical] = e
+	}
 	if len(names) == 0 {
 		delete(c.byService, service)
 		return false
@@ -137,6 +145,21 @@ func (c *catalog) replace(service string, entries []*toolEntry) (added bool) {
 	_, known := c.byService[service]
 	c.byService[service] = names
 	return !known
+}
+
+// downstream returns the endpoints a call of e may reach after the entry
+// hop, with their declared scopes: e's declared calls, transitively
+// (policy.ResolveDownstream over the current tools).
+func (c *catalog) downstream(e *toolEntry) []policy.Downstream {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return policy.ResolveDownstream(e.Calls, func(name string) ([]string, []string, bool) {
+		d, ok := c.byCanonical[name]
+		if !ok {
+			return nil, nil, false
+		}
+		return d.Scopes, d.Calls, true
+	})
 }
 
 // entries returns the current tools sorted by name.

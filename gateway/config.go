@@ -102,6 +102,12 @@ type AuthConfig struct {
 	Leeway time.Duration `yaml:"leeway"`
 	// IntentClaim names the claim carrying the user-intent id (intent).
 	IntentClaim string `yaml:"intent_claim"`
+	// MaxTokenLifetime refuses access tokens living longer (exp-iat, or
+	// exp-now less the leeway); 0: no maximum.
+	MaxTokenLifetime time.Duration `yaml:"max_token_lifetime"`
+	// RequireTyp requires the JWS typ of access tokens, e.g. "at+jwt" (RFC
+	// 9068 §2.1); empty: not checked.
+	RequireTyp string `yaml:"require_typ"`
 	// Anonymous accepts calls without a token, as principal "anonymous".
 	// For local development only: without it the gateway refuses to start
 	// with no way to authenticate callers.
@@ -114,7 +120,8 @@ type IdentityConfig struct {
 	// KeyFile is a PEM Ed25519 private key; without it a key is generated
 	// at start (services then must fetch it from /.well-known/tracegate/jwks.json).
 	KeyFile string `yaml:"key_file"`
-	// TTL of each identity (30s, at most 60s).
+	// TTL is the longest an identity lives (30s, at most 60s); each one
+	// lives min(TTL, the tool's timeout).
 	TTL time.Duration `yaml:"ttl"`
 }
 

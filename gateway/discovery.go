@@ -109,6 +109,7 @@ func (d *discovery) entry(service string, ep *registry.Endpoint) (*toolEntry, er
 		Endpoint:     ep.Name,
 		Description:  tc.Description,
 		Scopes:       contract.Scopes,
+		Calls:        contract.Calls,
 		Schema:       schema,
 		Timeout:      tc.Timeout,
 		ResultMode:   ep.Metadata[tool.MetadataResult],

@@ -132,7 +132,8 @@ func (g *Gateway) build() error {
 		baseline: c.Auth.BaselineScopes, listUncallable: c.Policy.ListUncallable}
 	g.auditor = &auditor{recorder: g.recorder, policyHash: hashPolicy(c.Policy), logger: o.Logger,
 		anon: newAnonAudit(c.UnauthenticatedAuditRate, g.recorder, o.Logger)}
-	g.caller = &caller{recorder: g.recorder, minter: g.minter, dispatcher: &dispatcher{client: o.Client}, auditor: g.auditor}
+	g.caller = &caller{recorder: g.recorder, minter: g.minter, dispatcher: &dispatcher{client: o.Client}, auditor: g.auditor,
+		catalog: g.catalog, scopes: g.admitter.scopes}
 	g.pipeline()
 	g.front = newFront(g, inflight)
 	return nil
