@@ -84,7 +84,7 @@ func (a *admitter) admit(ctx context.Context, ex *exchange) {
 		ex.refuse(v)
 		return
 	}
-	if v := a.session(ex); v != nil {
+	if v := a.session(ctx, ex); v != nil {
 		ex.refuse(v)
 		return
 	}
@@ -93,21 +93,17 @@ func (a *admitter) admit(ctx context.Context, ex *exchange) {
 	}
 }
 
-// session binds 2025-11-25 session traffic to its principal and caps new
-// sessions.
-func (a *admitter) session(ex *exchange) *verdict {
+// session admits 2025-11-25 session traffic (a sealed id bound to the
+// principal, open in the session store) and caps new sessions.
+func (a *admitter) session(ctx context.Context, ex *exchange) *verdict {
 	if ex.transport != transportHTTP || ex.modern || a.sessions == nil {
 		return nil
 	}
 	switch {
 	case ex.sessionID != "":
-		return a.sessions.use(ex, ex.sessionID)
+		return a.sessions.admit(ctx, ex)
 	case ex.method == methodInitialize:
-		release, v := a.sessions.reserve(ex)
-		if v == nil {
-			ex.sessionSlot = release
-		}
-		return v
+		return a.sessions.create(ctx, ex)
 	}
 	return nil
 }

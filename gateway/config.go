@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -49,8 +51,24 @@ type Config struct {
 	MaxInflightBytes int64 `yaml:"max_inflight_bytes"`
 	// MaxJSONDepth caps the nesting of a message (64).
 	MaxJSONDepth int `yaml:"max_json_depth"`
-	// Sessions bounds 2025-11-25 sessions: idle expiry and caps.
+	// Sessions bounds 2025-11-25 sessions: idle expiry, lifetime, caps and
+	// the key that seals session ids.
 	Sessions SessionConfig `yaml:"sessions"`
+	// Replicas is how many gateways serve behind one load balancer (1).
+	// With more than one, ReplicaID and Sessions.KeyFile are required, and
+	// limits and sessions belong in a shared store (Options.Limiter,
+	// Options.SessionStore); see docs/replicas.md.
+	Replicas int `yaml:"replicas"`
+	// ReplicaID names this replica (configuration, not a host name):
+	// letters, digits, '_', '.', '-', at most 63. It names the audit file
+	// ({replica} in audit.file.path, else audit.<id>.jsonl beside the
+	// configured name), the checkpoint spans (audit.file.replica_id) and
+	// the process (service.instance.id).
+	ReplicaID string `yaml:"replica_id"`
+	// DrainDelay is how long, on shutdown, /readyz answers 503 and requests
+	// are still served before the listener closes, so a load balancer's
+	// health check takes the replica out of rotation first (0: none).
+	DrainDelay time.Duration `yaml:"drain_delay"`
 	// Baggage says which client baggage reaches the services (none).
 	Baggage BaggageConfig `yaml:"baggage"`
 	// DisableFastPath sends stateless tools/call through the MCP SDK's
@@ -143,7 +161,11 @@ var (
 	ErrDupToolName = errors.New("gateway: two tools share a name")
 	ErrNegative    = errors.New("gateway: negative limit or duration")
 	ErrBadLimit    = errors.New("gateway: max_body_bytes must not exceed max_inflight_bytes")
+	ErrReplicaID   = errors.New("gateway: replica_id must match [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, and is required with replicas > 1")
+	ErrReplicaKey  = errors.New("gateway: replicas > 1 need sessions.key_file, the session key all replicas share")
 )
+
+var replicaIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 
 var toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
 
@@ -157,7 +179,8 @@ func DefaultConfig() Config {
 		ResyncInterval:           30 * time.Second,
 		MaxInflightBytes:         64 << 20,
 		MaxJSONDepth:             64,
-		Sessions:                 SessionConfig{IdleTimeout: 30 * time.Minute, MaxPerSubject: 100, MaxTotal: 10000},
+		Sessions:                 SessionConfig{IdleTimeout: 30 * time.Minute, MaxLifetime: 24 * time.Hour, MaxPerSubject: 100, MaxTotal: 10000},
+		Replicas:                 1,
 		Baggage:                  BaggageConfig{MaxBytes: 1024},
 		UnauthenticatedAuditRate: 5,
 		Policy:                   policy.DefaultConfig(),
@@ -189,9 +212,16 @@ func (c Config) withDefaults() Config {
 	if c.MaxJSONDepth == 0 {
 		c.MaxJSONDepth = d.MaxJSONDepth
 	}
-	if c.Sessions == (SessionConfig{}) {
-		c.Sessions = d.Sessions
+	if s := &c.Sessions; s.IdleTimeout == 0 && s.MaxLifetime == 0 && s.MaxPerSubject == 0 && s.MaxTotal == 0 {
+		s.IdleTimeout, s.MaxLifetime, s.MaxPerSubject, s.MaxTotal = d.Sessions.IdleTimeout, d.Sessions.MaxLifetime, d.Sessions.MaxPerSubject, d.Sessions.MaxTotal
 	}
+	if c.Replicas == 0 {
+		c.Replicas = d.Replicas
+	}
+	if c.ReplicaID != "" && c.Audit.File.ReplicaID == "" {
+		c.Audit.File.ReplicaID = c.ReplicaID
+	}
+	c.Audit.File.Path = ReplicaAuditPath(c.Audit.File.Path, c.ReplicaID)
 	if c.Baggage.MaxBytes == 0 {
 		c.Baggage.MaxBytes = d.Baggage.MaxBytes
 	}
@@ -242,8 +272,17 @@ func (c Config) Validate() error {
 		c.MaxInflightBytes < 0 || c.MaxJSONDepth < 0 || c.UnauthenticatedAuditRate < 0 || c.Baggage.MaxBytes < 0 {
 		errs = append(errs, ErrNegative)
 	}
-	if s := c.Sessions; s.IdleTimeout < 0 || s.MaxPerSubject < 0 || s.MaxTotal < 0 {
+	if s := c.Sessions; s.IdleTimeout < 0 || s.MaxLifetime < 0 || s.MaxPerSubject < 0 || s.MaxTotal < 0 {
 		errs = append(errs, ErrBadSessions)
+	}
+	if c.Replicas < 0 || c.DrainDelay < 0 {
+		errs = append(errs, fmt.Errorf("%w: replicas, drain_delay", ErrNegative))
+	}
+	if (c.ReplicaID != "" || c.Replicas > 1) && !replicaIDRE.MatchString(c.ReplicaID) {
+		errs = append(errs, fmt.Errorf("%w: %q", ErrReplicaID, c.ReplicaID))
+	}
+	if c.Replicas > 1 && c.Sessions.KeyFile == "" {
+		errs = append(errs, ErrReplicaKey)
 	}
 	if c.MaxInflightBytes > 0 && c.MaxBodyBytes > c.MaxInflightBytes {
 		errs = append(errs, fmt.Errorf("%w: %d > %d", ErrBadLimit, c.MaxBodyBytes, c.MaxInflightBytes))
@@ -298,4 +337,32 @@ func LoadConfig(path string) (Config, error) {
 		return Config{}, fmt.Errorf("gateway: config %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// replicaPlaceholder in audit.file.path is replaced by the replica id.
+const replicaPlaceholder = "{replica}"
+
+// ReplicaAuditPath is the audit file of replica id for the configured path:
+// {replica} replaced by id, else ".<id>" inserted before the extension
+// (/var/log/tracegate/audit.jsonl -> audit.r1.jsonl), so replicas sharing a
+// directory keep apart chains whose rotated segments
+// (audit.r1-000001.jsonl) never collide. An empty path stays empty; a path
+// already naming id is returned unchanged; without an id, {replica} is
+// audit.DefaultReplicaID.
+func ReplicaAuditPath(path, id string) string {
+	if strings.Contains(path, replicaPlaceholder) {
+		if id == "" {
+			id = audit.DefaultReplicaID
+		}
+		return strings.ReplaceAll(path, replicaPlaceholder, id)
+	}
+	if path == "" || id == "" {
+		return path
+	}
+	ext := filepath.Ext(path)
+	stem := strings.TrimSuffix(path, ext)
+	if strings.HasSuffix(stem, "."+id) {
+		return path
+	}
+	return stem + "." + id + ext
 }

@@ -42,7 +42,7 @@ type exchange struct {
 	method     string         // the MCP method: from msg, else the Mcp-Method header
 	tool       string         // params.name, capped and escaped for recording
 	version    string         // MCP protocol version (header, _meta or initialize params)
-	sessionID  string         // Mcp-Session-Id; for initialize, the id the SDK assigned
+	sessionID  string         // the session's handle (Mcp-Session-Id up to its sealed part); for initialize, the one created
 	modern     bool           // a 2026-07-28 (stateless) request
 
 	// Authentication, done by the transport before the body is read.
@@ -68,7 +68,8 @@ type exchange struct {
 	answered bool     // an HTTP answer has been written
 	errID    []byte   // the id a message refused by the parse could still be read with
 
-	sessionSlot func() // releases the session slot an initialize reserved, unless it is bound
+	session     *openSession // the 2025-11-25 session the request belongs to or creates
+	sessionSlot func()       // releases the session slot an initialize reserved, unless it is bound
 	releases    []func()
 
 	span          trace.Span

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -87,18 +86,7 @@ func plainID(id []byte) bool {
 // text/event-stream (as media types, parameters ignored); wildcards and
 // other forms are left to the SDK.
 func acceptsBoth(values []string) bool {
-	var jsonOK, streamOK bool
-	for _, v := range values {
-		for _, raw := range strings.Split(v, ",") {
-			base, _, _ := strings.Cut(strings.TrimSpace(raw), ";")
-			switch strings.ToLower(strings.TrimSpace(base)) {
-			case "application/json":
-				jsonOK = true
-			case "text/event-stream":
-				streamOK = true
-			}
-		}
-	}
+	jsonOK, streamOK := accepts(values, false)
 	return jsonOK && streamOK
 }
 

@@ -24,7 +24,8 @@ import (
 // creates the exchange, authenticates from the headers before reading the
 // body, reads and parses the body once, checks the MCP headers against it,
 // and runs the chain; an admitted request goes to the MCP SDK (stateful
-// handler for 2025-11-25 sessions, stateless for 2026-07-28) carrying its
+// tracegate's session handler for 2025-11-25 sessions, the SDK's stateless
+// handler for 2026-07-28) carrying its
 // exchange, and whatever the SDK refuses is answered and audited the same
 // way as the pipeline's own refusals.
 type front struct {
@@ -37,7 +38,7 @@ type front struct {
 	inflight  *budget
 }
 
-func newFront(g *Gateway, inflight *budget) *front {
+func newFront(g *Gateway, sessions *sessions, inflight *budget) *front {
 	c := g.opts.Config
 	getServer := func(*http.Request) *mcp.Server { return g.server }
 	// The SDK learns the exchange (and the principal that binds its
@@ -52,11 +53,8 @@ func newFront(g *Gateway, inflight *budget) *front {
 		return ex.tokenInfo(), nil
 	}, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
 	return &front{
-		g: g,
-		stateful: bind(mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
-			MaxRequestBodyBytes: c.MaxBodyBytes,
-			SessionTimeout:      c.Sessions.IdleTimeout,
-		})),
+		g:        g,
+		stateful: bind(sessions),
 		stateless: bind(mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
 			Stateless:                    true,
 			MaxRequestBodyBytes:          c.MaxBodyBytes,
@@ -79,7 +77,7 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.httpMethod, ex.header, ex.peer = r.Method, r.Header, peerHost(r.RemoteAddr)
 	ex.version = r.Header.Get("Mcp-Protocol-Version")
 	ex.modern = ex.version >= statelessEra
-	ex.sessionID = r.Header.Get("Mcp-Session-Id")
+	ex.sessionID = sessionHandle(r.Header.Get("Mcp-Session-Id"))
 	if m := r.Header.Get("Mcp-Method"); knownMethod(m) {
 		ex.method = m
 	}
@@ -246,20 +244,9 @@ func (f *front) toSDK(ctx context.Context, ex *exchange, iw *interceptor, r *htt
 	iw.finish(ex)
 }
 
-// afterSDK records what the SDK did: the session an initialize created
-// (bound to the principal) or ended, and a refusal it answered itself.
+// afterSDK records a refusal the SDK (or the session handler) answered
+// itself; sessions are created and ended by the session handler.
 func (f *front) afterSDK(ex *exchange, iw *interceptor) {
-	sessions := f.g.admitter.sessions
-	if ex.method == methodInitialize && !ex.modern {
-		if id := iw.Header().Get("Mcp-Session-Id"); id != "" && iw.status < 300 {
-			ex.sessionID = id
-			sessions.bind(ex, id)
-			ex.sessionSlot = nil
-		}
-	}
-	if ex.httpMethod == http.MethodDelete && iw.status < 300 && ex.sessionID != "" {
-		sessions.end(ex.sessionID)
-	}
 	if v := iw.refusal(ex); v != nil {
 		ex.refuse(v)
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -45,6 +46,7 @@ type Gateway struct {
 
 	ownClient *microkit.Client // closed with the gateway when we built it
 	ownLimit  bool             // the limiter was built here and is closed here
+	draining  atomic.Bool      // shutting down: /readyz answers 503
 
 	mu      sync.Mutex
 	started bool
@@ -126,16 +128,20 @@ func (g *Gateway) build() error {
 		return err
 	}
 	c := o.Config
+	sess, err := g.newSessions()
+	if err != nil {
+		return err
+	}
 	inflight := &budget{limit: c.MaxInflightBytes}
 	g.admitter = &admitter{verifier: verifier, scopes: scopes, limiter: limiter, catalog: g.catalog,
-		sessions: newSessions(c.Sessions, g.closeSession), budget: inflight, emitter: g.emitter,
+		sessions: sess, budget: inflight, emitter: g.emitter,
 		baseline: c.Auth.BaselineScopes, listUncallable: c.Policy.ListUncallable}
 	g.auditor = &auditor{recorder: g.recorder, policyHash: hashPolicy(c.Policy), logger: o.Logger,
 		anon: newAnonAudit(c.UnauthenticatedAuditRate, g.recorder, o.Logger)}
 	g.caller = &caller{recorder: g.recorder, minter: g.minter, dispatcher: &dispatcher{client: o.Client}, auditor: g.auditor,
 		catalog: g.catalog, scopes: g.admitter.scopes}
 	g.pipeline()
-	g.front = newFront(g, inflight)
+	g.front = newFront(g, sess, inflight)
 	return nil
 }
 
@@ -201,17 +207,7 @@ func (g *Gateway) sweepSessions(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			g.admitter.sessions.sweep()
-		}
-	}
-}
-
-// closeSession ends the SDK's session id (idle expiry).
-func (g *Gateway) closeSession(id string) {
-	for ss := range g.server.Sessions() {
-		if ss.ID() == id {
-			_ = ss.Close()
-			return
+			g.admitter.sessions.sweep(ctx)
 		}
 	}
 }
@@ -238,6 +234,9 @@ func (g *Gateway) Close() error {
 	}
 	if g.ownClient != nil {
 		errs = append(errs, g.ownClient.Close())
+	}
+	if g.admitter != nil && g.admitter.sessions != nil {
+		g.admitter.sessions.endStreams()
 	}
 	return errors.Join(errs...)
 }

@@ -84,6 +84,11 @@ func (g *Gateway) resourceMetadata(r *http.Request) *policy.ProtectedResourceMet
 func (g *Gateway) serveReady(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
 	w.Header().Set("Cache-Control", "no-store")
+	if g.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "not ready: draining\n")
+		return
+	}
 	if err := g.recorder.Ready(); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, "not ready: "+err.Error()+"\n")

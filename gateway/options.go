@@ -94,6 +94,10 @@ type Options struct {
 	// Limiter replaces the in-memory limiter built from Config.Policy, e.g.
 	// policy.NewRedisLimiter shared by several replicas.
 	Limiter policy.Limiter
+	// SessionStore replaces the in-memory table of 2025-11-25 sessions,
+	// e.g. [NewRedisSessionStore] shared by several replicas. The gateway
+	// closes it.
+	SessionStore SessionStore
 	// IdentityKey signs the downstream identities, overriding
 	// Config.Identity.KeyFile.
 	IdentityKey ed25519.PrivateKey

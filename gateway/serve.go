@@ -63,6 +63,7 @@ func (g *Gateway) ServeListener(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("gateway: serve: %w", err)
 	case <-ctx.Done():
 	}
+	g.drain()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	srv.SetKeepAlivesEnabled(false)

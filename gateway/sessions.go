@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -13,154 +14,163 @@ import (
 type SessionConfig struct {
 	// IdleTimeout ends a session that has seen no request this long (30m).
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// MaxLifetime ends a session this long after its initialize, however
+	// active (24h; 0 after defaults: no limit). A previous session key
+	// (PreviousKeyFile) is needed for one lifetime after rotating.
+	MaxLifetime time.Duration `yaml:"max_lifetime"`
 	// MaxPerSubject caps the open sessions of one subject (100).
 	MaxPerSubject int `yaml:"max_per_subject"`
-	// MaxTotal caps all open sessions (10,000).
+	// MaxTotal caps all open sessions (10,000): of this replica, or of all
+	// replicas with a shared session store.
 	MaxTotal int `yaml:"max_total"`
+	// KeyFile holds the secret (at least 32 bytes, e.g. 64 hex characters;
+	// tracegate keygen --session-key-out) that seals session ids. Replicas
+	// behind one load balancer share it. Empty: a random key per process
+	// (one replica; its sessions end when it restarts).
+	KeyFile string `yaml:"key_file"`
+	// PreviousKeyFile is the key before the last rotation: ids it sealed
+	// are still accepted until they expire (MaxLifetime).
+	PreviousKeyFile string `yaml:"previous_key_file"`
 }
 
 // ErrBadSessions is returned by Validate for negative session limits.
-var ErrBadSessions = errors.New("gateway: sessions: idle_timeout, max_per_subject and max_total must not be negative")
+var ErrBadSessions = errors.New("gateway: sessions: idle_timeout, max_lifetime, max_per_subject and max_total must not be negative")
 
 // sessionRetryAfter is the Retry-After of a refusal at a session cap.
 const sessionRetryAfter = 30 * time.Second
 
-// sessions is the gateway's table of 2025-11-25 sessions: each is bound to
-// the principal (subject and client) that initialized it, expires when idle,
-// and counts against a per-subject and a global cap. A request for a session
-// that is unknown, expired or another principal's is refused as
-// session_not_found (HTTP 404), so a session id is useless to anyone else.
-// Safe for concurrent use.
-type sessions struct {
-	cfg   SessionConfig
+// SessionStore keeps what must hold across replicas for 2025-11-25
+// sessions: which sessions are open (a DELETEd or expired one is refused by
+// every replica), their last-seen time (idle expiry) and the caps. The
+// default is one replica's memory; [NewRedisSessionStore] shares it. The
+// store only counts sessions by handle: what a session is travels in its
+// sealed id.
+type SessionStore interface {
+	// reserve counts a session about to be created against the caps.
+	reserve(ctx context.Context, cfg SessionConfig, s *openSession) *verdict
+	// use admits a request on an open session and refreshes its last-seen
+	// time; errSessionEnded when the store does not hold it (any more).
+	use(ctx context.Context, cfg SessionConfig, s *openSession) (*verdict, error)
+	// end forgets a session (DELETE, failed initialize, expiry).
+	end(ctx context.Context, s *openSession)
+	// alive returns those of handles the store still holds.
+	alive(ctx context.Context, cfg SessionConfig, handles []string) map[string]bool
+}
+
+// memorySessions is the store of a single replica: sessions expire when
+// idle and count against a per-subject and a global cap. With adopt set
+// (several replicas explicitly run without a shared store), a session
+// another replica created is adopted on its first request here; a DELETE
+// then ends it only on the replica that received it. Safe for concurrent
+// use.
+type memorySessions struct {
 	now   func() time.Time
-	close func(id string) // ends the SDK's session
+	adopt bool
 
 	mu         sync.Mutex
-	byID       map[string]*sessionEntry
-	perSubject map[string]int // open and pending sessions per subject
-	total      int
+	byHandle   map[string]*sessionEntry
+	perSubject map[string]int
 }
 
 type sessionEntry struct {
-	owner    string // exchange.principalKey
 	subject  string
 	lastSeen time.Time
 }
 
-func newSessions(cfg SessionConfig, close func(id string)) *sessions {
-	return &sessions{cfg: cfg, now: time.Now, close: close,
-		byID: map[string]*sessionEntry{}, perSubject: map[string]int{}}
+func newMemorySessions(adopt bool) *memorySessions {
+	return &memorySessions{now: time.Now, adopt: adopt, byHandle: map[string]*sessionEntry{}, perSubject: map[string]int{}}
 }
 
-// use admits a request on session id by ex's principal and marks the
-// session active.
-func (s *sessions) use(ex *exchange, id string) *verdict {
-	s.mu.Lock()
-	e, ok := s.byID[id]
-	expired := ok && s.cfg.IdleTimeout > 0 && s.now().Sub(e.lastSeen) > s.cfg.IdleTimeout
-	switch {
-	case !ok:
-	case e.owner != ex.principalKey():
-		ok = false
-	case expired:
-		s.dropLocked(id, e)
-		ok = false
-	default:
-		e.lastSeen = s.now()
+func (m *memorySessions) reserve(_ context.Context, cfg SessionConfig, s *openSession) *verdict {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cfg.MaxTotal > 0 && len(m.byHandle) >= cfg.MaxTotal {
+		return sessionsFull(fmt.Sprintf("the gateway's %d open sessions are its limit", cfg.MaxTotal))
 	}
-	s.mu.Unlock()
-	if expired {
-		s.close(id)
+	if cfg.MaxPerSubject > 0 && m.perSubject[s.subjectKey()] >= cfg.MaxPerSubject {
+		return sessionsFull(fmt.Sprintf("subject has %d open sessions, the limit", cfg.MaxPerSubject))
 	}
-	if !ok {
-		return refuseWith(reason.SessionNotFound, "session not found")
-	}
+	m.addLocked(s)
 	return nil
 }
 
-// reserve holds a slot for a session ex is about to initialize; the
-// release is called when initialize did not create one.
-func (s *sessions) reserve(ex *exchange) (release func(), v *verdict) {
-	subject := ex.principal.Subject
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cfg.MaxTotal > 0 && s.total >= s.cfg.MaxTotal {
-		return nil, s.full(fmt.Sprintf("the gateway's %d open sessions are its limit", s.cfg.MaxTotal))
+func (m *memorySessions) use(_ context.Context, cfg SessionConfig, s *openSession) (*verdict, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.byHandle[s.handle]
+	switch {
+	case !ok && m.adopt:
+		m.addLocked(s)
+	case !ok:
+		return nil, errSessionEnded
+	case idle(cfg, e.lastSeen, m.now()):
+		m.dropLocked(s.handle, e)
+		return nil, errSessionEnded
+	default:
+		e.lastSeen = m.now()
 	}
-	if s.cfg.MaxPerSubject > 0 && s.perSubject[subject] >= s.cfg.MaxPerSubject {
-		return nil, s.full(fmt.Sprintf("subject has %d open sessions, the limit", s.cfg.MaxPerSubject))
-	}
-	s.total++
-	s.perSubject[subject]++
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			s.mu.Lock()
-			s.releaseLocked(subject)
-			s.mu.Unlock()
-		})
-	}, nil
+	return nil, nil
 }
 
-func (s *sessions) full(msg string) *verdict {
+func (m *memorySessions) end(_ context.Context, s *openSession) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.byHandle[s.handle]; ok {
+		m.dropLocked(s.handle, e)
+	}
+}
+
+func (m *memorySessions) alive(_ context.Context, cfg SessionConfig, handles []string) map[string]bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expireLocked(cfg)
+	out := make(map[string]bool, len(handles))
+	for _, h := range handles {
+		if _, ok := m.byHandle[h]; ok {
+			out[h] = true
+		}
+	}
+	return out
+}
+
+// open is the number of sessions held.
+func (m *memorySessions) open() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.byHandle)
+}
+
+func (m *memorySessions) addLocked(s *openSession) {
+	sub := s.subjectKey()
+	m.byHandle[s.handle] = &sessionEntry{subject: sub, lastSeen: m.now()}
+	m.perSubject[sub]++
+}
+
+// expireLocked drops the idle sessions, freeing their slots (run by the
+// periodic sweep through alive).
+func (m *memorySessions) expireLocked(cfg SessionConfig) {
+	now := m.now()
+	for h, e := range m.byHandle {
+		if idle(cfg, e.lastSeen, now) {
+			m.dropLocked(h, e)
+		}
+	}
+}
+
+func (m *memorySessions) dropLocked(handle string, e *sessionEntry) {
+	delete(m.byHandle, handle)
+	if m.perSubject[e.subject]--; m.perSubject[e.subject] <= 0 {
+		delete(m.perSubject, e.subject)
+	}
+}
+
+// idle tells whether a session last seen at seen has expired at now.
+func idle(cfg SessionConfig, seen, now time.Time) bool {
+	return cfg.IdleTimeout > 0 && now.Sub(seen) > cfg.IdleTimeout
+}
+
+func sessionsFull(msg string) *verdict {
 	v := refuseWith(reason.SessionLimit, msg+": close a session or retry later")
 	v.retryAfter = sessionRetryAfter
 	return v
-}
-
-// bind records session id, created by ex's initialize, in the slot
-// reserve held (which must not be released afterwards).
-func (s *sessions) bind(ex *exchange, id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.byID[id] = &sessionEntry{owner: ex.principalKey(), subject: ex.principal.Subject, lastSeen: s.now()}
-}
-
-// end forgets session id (DELETE by its owner, or closed by the SDK).
-func (s *sessions) end(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e, ok := s.byID[id]; ok {
-		s.dropLocked(id, e)
-	}
-}
-
-// sweep ends every idle session (run periodically, so abandoned sessions
-// free their slots).
-func (s *sessions) sweep() {
-	if s.cfg.IdleTimeout <= 0 {
-		return
-	}
-	var idle []string
-	s.mu.Lock()
-	for id, e := range s.byID {
-		if s.now().Sub(e.lastSeen) > s.cfg.IdleTimeout {
-			s.dropLocked(id, e)
-			idle = append(idle, id)
-		}
-	}
-	s.mu.Unlock()
-	for _, id := range idle {
-		s.close(id)
-	}
-}
-
-// open is the number of bound sessions.
-func (s *sessions) open() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.byID)
-}
-
-func (s *sessions) dropLocked(id string, e *sessionEntry) {
-	delete(s.byID, id)
-	s.releaseLocked(e.subject)
-}
-
-func (s *sessions) releaseLocked(subject string) {
-	s.total--
-	if s.perSubject[subject]--; s.perSubject[subject] <= 0 {
-		delete(s.perSubject, subject)
-	}
 }
