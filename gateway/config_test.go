@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,11 @@ func TestConfigErrors(t *testing.T) {
 		{"duplicate name", "tools:\n  a.B.C: {name: x}\n  d.E.F: {name: x}\n", gateway.ErrDupToolName},
 		{"bad scope mode", "policy:\n  scopes:\n    mode: most\n", policy.ErrInvalidMode},
 		{"bad audit mode", "audit:\n  mode: eventually\n", audit.ErrInvalidMode},
+		{"replicas without id", "replicas: 3\nsessions:\n  key_file: k\n", gateway.ErrReplicaID},
+		{"replicas without key", "replicas: 3\nreplica_id: r1\n", gateway.ErrReplicaKey},
+		{"replica id with a slash", "replica_id: ../r1\n", gateway.ErrReplicaID},
+		{"replica id too long", "replica_id: " + strings.Repeat("r", 64) + "\n", gateway.ErrReplicaID},
+		{"negative lifetime", "sessions:\n  max_lifetime: -1s\n", gateway.ErrBadSessions},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(dir, "c.yaml")
@@ -67,5 +73,23 @@ func TestOptionsRejectUnimplemented(t *testing.T) {
 	}
 	if err := (gateway.Options{}).Validate(); !errors.Is(err, gateway.ErrNoRegistry) || !errors.Is(err, gateway.ErrNoAuth) {
 		t.Errorf("empty options: %v", err)
+	}
+}
+
+// TestReplicaAuditPath: each replica's audit file derives from its id and
+// never collides with another replica's file or rotated segment.
+func TestReplicaAuditPath(t *testing.T) {
+	for _, tc := range []struct{ path, id, want string }{
+		{"/var/log/tracegate/audit.jsonl", "r1", "/var/log/tracegate/audit.r1.jsonl"},
+		{"/var/log/tracegate/audit.r1.jsonl", "r1", "/var/log/tracegate/audit.r1.jsonl"},
+		{"/var/log/tracegate/{replica}/audit.jsonl", "gw-2", "/var/log/tracegate/gw-2/audit.jsonl"},
+		{"/logs/{replica}.jsonl", "", "/logs/default.jsonl"},
+		{"audit", "r1", "audit.r1"},
+		{"/var/log/audit.jsonl", "", "/var/log/audit.jsonl"},
+		{"", "r1", ""},
+	} {
+		if got := gateway.ReplicaAuditPath(tc.path, tc.id); got != tc.want {
+			t.Errorf("ReplicaAuditPath(%q, %q) = %q, want %q", tc.path, tc.id, got, tc.want)
+		}
 	}
 }

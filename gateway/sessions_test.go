@@ -47,16 +47,8 @@ func TestSessionsBoundToTheirPrincipal(t *testing.T) {
 			if len(recs) != 1 || recs[0].Decision() != audit.Deny || recs[0].Reason() != "session_not_found" {
 				t.Fatalf("audit %v", describe(recs))
 			}
-			req, _ := http.NewRequest(http.MethodDelete, pe.url+"/mcp", nil)
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.Header.Set("Mcp-Session-Id", alice.session)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusNotFound {
-				t.Fatalf("DELETE of another's session: %d", resp.StatusCode)
+			if status := deleteSession(t, pe.url, token, alice.session); status != http.StatusNotFound {
+				t.Fatalf("DELETE of another's session: %d", status)
 			}
 			if recs := pe.sink.take(); len(recs) != 1 || recs[0].Reason() != "session_not_found" {
 				t.Fatalf("audit %v", describe(recs))
@@ -103,16 +95,8 @@ func TestSessionCaps(t *testing.T) {
 	if _, r = open("carol"); r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Error.Data), "session_limit") {
 		t.Fatalf("fourth session overall: %s", r)
 	}
-	req, _ := http.NewRequest(http.MethodDelete, pe.url+"/mcp", nil)
-	req.Header.Set("Authorization", "Bearer "+a1.token)
-	req.Header.Set("Mcp-Session-Id", a1.session)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		t.Fatalf("DELETE: %d", resp.StatusCode)
+	if status := deleteSession(t, pe.url, a1.token, a1.session); status >= 300 {
+		t.Fatalf("DELETE: %d", status)
 	}
 	if _, r = open("carol"); r.Status != 200 {
 		t.Fatalf("a slot freed by DELETE: %s", r)
@@ -143,4 +127,18 @@ func TestSessionIdleExpiry(t *testing.T) {
 	}
 	c2 := &rawClient{url: pe.url, token: c.token}
 	c2.initialize(t) // the expired session's slot is free (per-subject cap 1)
+}
+
+// deleteSession ends a session with DELETE and returns the status.
+func deleteSession(t *testing.T, url, token, session string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodDelete, url+"/mcp", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Mcp-Session-Id", session)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
