@@ -27,7 +27,8 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		if fs.NArg() == 0 {
 			fmt.Fprintln(stderr, "usage: tracegate audit verify [--key pub.pem] [--mac-key mac.key] [--expect-head HASH] "+
-				"[--min-records N] [--witness JAEGER_URL] [--allow-unsigned-tail] [--json] FILE...")
+				"[--min-records N] [--witness JAEGER_URL] [--allow-unsigned-tail] [--json] FILE...|DIR...\n"+
+				"  one log's files: one report; a directory or several logs' files (one per replica): a report per log and the total")
 			return 2
 		}
 		if o.WitnessURL != "" {

@@ -13,17 +13,19 @@ import (
 )
 
 // keygen writes an Ed25519 private key (PKCS#8 PEM, mode 0600) and its public
-// key next to it (.pub.pem), and/or an audit MAC key (mode 0600).
+// key next to it (.pub.pem), and/or an audit MAC key, and/or a session key
+// (secrets, mode 0600).
 func keygen(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "Ed25519 private key file to write (public key: same name with .pub.pem)")
 	macOut := fs.String("mac-out", "", "audit MAC key file to write (audit.mac_key_file, --audit-mac-key)")
+	sessionOut := fs.String("session-key-out", "", "session key file to write, shared by replicas (sessions.key_file, --session-key)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *out == "" && *macOut == "" {
-		fmt.Fprintln(stderr, "usage: tracegate keygen [--out key.pem] [--mac-out mac.key]")
+	if *out == "" && *macOut == "" && *sessionOut == "" {
+		fmt.Fprintln(stderr, "usage: tracegate keygen [--out key.pem] [--mac-out mac.key] [--session-key-out session.key]")
 		return 2
 	}
 	if *out != "" {
@@ -38,6 +40,14 @@ func keygen(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		fmt.Fprintf(stdout, "wrote %s (MAC key id %s)\n", *macOut, audit.MACKeyID(mustLoadMAC(*macOut)))
+	}
+	if *sessionOut != "" {
+		// The same format as a MAC key: 32 random bytes as hex.
+		if err := writeNew(*sessionOut, audit.GenerateMACKey(), 0o600); err != nil {
+			fmt.Fprintf(stderr, "tracegate keygen: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "wrote %s (session key: give the same file to every replica)\n", *sessionOut)
 	}
 	return 0
 }

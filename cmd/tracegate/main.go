@@ -1,7 +1,7 @@
 // Command tracegate is the OpenTelemetry-first MCP gateway for go-micro.
 //
 //	tracegate serve [flags]            serve MCP over HTTP (or --stdio)
-//	tracegate audit verify [flags] F…  check an audit log's hash chain and signatures
+//	tracegate audit verify [flags] F…  check an audit log's hash chain and signatures (files, or a directory of replicas' logs)
 //	tracegate audit search [flags]     list audit records from Jaeger (trace logs)
 //	tracegate keygen --out FILE        write an Ed25519 key pair (audit signing, identities)
 //	tracegate healthcheck [--url U]    exit 0 when a gateway answers (container healthchecks)
@@ -27,7 +27,7 @@ const usage = `usage: tracegate <command> [flags]
 
 commands:
   serve          serve MCP over HTTP (or --stdio) in front of a go-micro registry
-  audit verify   verify audit log files: tracegate audit verify [--key pub.pem] audit.jsonl
+  audit verify   verify audit log files: tracegate audit verify [--key pub.pem] audit.jsonl (or a directory: every replica's log)
   audit search   list audit records from Jaeger: tracegate audit search --decision deny
   keygen         write an Ed25519 key pair: tracegate keygen --out key.pem
   healthcheck    exit 0 when the gateway at --url answers /healthz

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 
 	"github.com/tracegate/tracegate/gateway"
 	"github.com/tracegate/tracegate/gateway/audit"
@@ -37,6 +38,10 @@ func serve(ctx context.Context, args []string, stdin io.ReadCloser, stdout, stde
 		logger.Printf("%v (flags: --auth-issuer/--auth-resource, or --anonymous)", gateway.ErrNoAuth)
 		return 2
 	}
+	if err := sharedState(f, cfg); err != nil {
+		logger.Print(err)
+		return 2
+	}
 	if err := runGateway(ctx, f, cfg, logger, stdin, stdout); err != nil {
 		logger.Print(err)
 		return 1
@@ -52,8 +57,12 @@ func runGateway(ctx context.Context, f *serveFlags, cfg gateway.Config, logger *
 	if err != nil {
 		return err
 	}
-	providers, shutdown, err := telemetry.Setup(ctx, telemetry.WithServiceName("tracegate"),
-		telemetry.WithSampler(audit.CheckpointSampler(telemetry.EvidenceSampler(base))))
+	setup := []telemetry.SetupOption{telemetry.WithServiceName("tracegate"),
+		telemetry.WithSampler(audit.CheckpointSampler(telemetry.EvidenceSampler(base)))}
+	if cfg.ReplicaID != "" {
+		setup = append(setup, telemetry.WithResourceAttributes(semconv.ServiceInstanceID(cfg.ReplicaID)))
+	}
+	providers, shutdown, err := telemetry.Setup(ctx, setup...)
 	if err != nil {
 		return err
 	}
@@ -83,12 +92,22 @@ func runGateway(ctx context.Context, f *serveFlags, cfg gateway.Config, logger *
 		Config:         cfg,
 	}
 	if f.redisURL != "" {
-		l, closeRedis, err := redisLimiter(f, cfg)
+		rc, err := redisClient(f)
 		if err != nil {
 			return err
 		}
-		defer closeRedis()
-		opts.Limiter = l
+		defer rc.Close()
+		mode := policy.FailClosed
+		if f.redisFailOpen {
+			mode = policy.FailOpen
+		}
+		if opts.Limiter, err = policy.NewRedisLimiter(rc, cfg.Policy.RateLimit, policy.WithFailMode(mode)); err != nil {
+			return err
+		}
+		opts.SessionStore = gateway.NewRedisSessionStore(rc, gateway.WithSessionFailMode(mode), gateway.WithSessionLogger(logger))
+	}
+	if cfg.Replicas > 1 {
+		logger.Printf("replica %s of %d; audit file %q", cfg.ReplicaID, cfg.Replicas, gateway.ReplicaAuditPath(cfg.Audit.File.Path, cfg.ReplicaID))
 	}
 	gw, err := gateway.New(opts)
 	if err != nil {
@@ -118,24 +137,29 @@ func runGateway(ctx context.Context, f *serveFlags, cfg gateway.Config, logger *
 	return gw.ServeListener(ctx, ln)
 }
 
-// redisLimiter builds the shared limiter from the configured limits.
-func redisLimiter(f *serveFlags, cfg gateway.Config) (policy.Limiter, func(), error) {
+// redisClient connects to the store the replicas share (limits and
+// sessions).
+func redisClient(f *serveFlags) (*redis.Client, error) {
 	ropts, err := redis.ParseURL(f.redisURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("redis: %w", err)
+		return nil, fmt.Errorf("redis: %w", err)
 	}
 	ropts.ContextTimeoutEnabled = true
-	rc := redis.NewClient(ropts)
-	mode := policy.FailClosed
-	if f.redisFailOpen {
-		mode = policy.FailOpen
+	return redis.NewClient(ropts), nil
+}
+
+// errLocalLimits refuses several replicas each with its own limits.
+var errLocalLimits = errors.New("--replicas > 1 without --redis: each replica would keep its own rate limits (N replicas, N times every limit) " +
+	"and its own session table (a DELETEd session still served elsewhere, caps per replica); give --redis (shared, fail-closed), " +
+	"or --allow-local-limits to run so anyway")
+
+// sharedState refuses to start one of several replicas with in-memory
+// limits and sessions unless explicitly allowed.
+func sharedState(f *serveFlags, cfg gateway.Config) error {
+	if cfg.Replicas > 1 && f.redisURL == "" && !f.allowLocalLimits {
+		return errLocalLimits
 	}
-	l, err := policy.NewRedisLimiter(rc, cfg.Policy.RateLimit, policy.WithFailMode(mode))
-	if err != nil {
-		_ = rc.Close()
-		return nil, nil, err
-	}
-	return l, func() { _ = rc.Close() }, nil
+	return nil
 }
 
 // nopWriteCloser keeps the process's stdout open when the MCP session ends.

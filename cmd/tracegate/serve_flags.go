@@ -2,8 +2,11 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/tracegate/tracegate/gateway"
 	"github.com/tracegate/tracegate/gateway/audit"
@@ -20,6 +23,10 @@ type serveFlags struct {
 	auditMACKey                                 string
 	stdioToken, redisURL, allowedOrigin         string
 	redisFailOpen                               bool
+	replicaID, sessionKey, sessionPrevKey       string
+	allowLocalLimits                            bool
+	replicas                                    int
+	drainDelay                                  time.Duration
 	set                                         map[string]bool
 }
 
@@ -57,10 +64,26 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	str(&f.redisURL, "redis", "TRACEGATE_REDIS_URL", "", "Redis URL for rate limits shared by replicas, e.g. redis://127.0.0.1:6379/0")
 	boolean(&f.redisFailOpen, "redis-fail-open", "TRACEGATE_REDIS_FAIL_OPEN", "allow calls when Redis is unreachable (default: refuse)")
 	str(&f.allowedOrigin, "allowed-origin", "TRACEGATE_ALLOWED_ORIGIN", "", "browser Origin allowed to call /mcp")
+	var replicas, drain string
+	str(&replicas, "replicas", "TRACEGATE_REPLICAS", "1", "how many gateway replicas serve behind one load balancer (docs/replicas.md)")
+	str(&f.replicaID, "replica-id", "TRACEGATE_REPLICA_ID", "", "this replica's id: names its audit file, checkpoint spans and service.instance.id")
+	str(&f.sessionKey, "session-key", "TRACEGATE_SESSION_KEY", "", "file with the secret sealing 2025-11-25 session ids, shared by the replicas (tracegate keygen --session-key-out)")
+	str(&f.sessionPrevKey, "session-previous-key", "TRACEGATE_SESSION_PREVIOUS_KEY", "", "the session key before the last rotation, accepted for one session lifetime")
+	boolean(&f.allowLocalLimits, "allow-local-limits", "TRACEGATE_ALLOW_LOCAL_LIMITS", "with --replicas > 1 and no --redis, run anyway with each replica's own limits and session table")
+	str(&drain, "drain-delay", "TRACEGATE_DRAIN_DELAY", "0s", "on SIGTERM, answer /readyz with 503 this long before closing the listener")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	var err error
+	if f.replicas, err = strconv.Atoi(replicas); err != nil {
+		fmt.Fprintf(stderr, "invalid value %q for --replicas: %v\n", replicas, err)
+		return nil, err
+	}
+	if f.drainDelay, err = time.ParseDuration(drain); err != nil {
+		fmt.Fprintf(stderr, "invalid value %q for --drain-delay: %v\n", drain, err)
+		return nil, err
+	}
 	return f, nil
 }
 
@@ -76,16 +99,21 @@ func (f *serveFlags) gatewayConfig() (gateway.Config, error) {
 	}
 	a := &cfg.Auth
 	apply := map[string]func(){
-		"anonymous":      func() { a.Anonymous = f.anonymous },
-		"auth-issuer":    func() { a.Issuer = f.authIssuer },
-		"auth-jwks-url":  func() { a.JWKSURL = f.authJWKS },
-		"auth-resource":  func() { a.Resource = f.authResource },
-		"audit-file":     func() { cfg.Audit.File.Path = f.auditFile },
-		"audit-mode":     func() { cfg.Audit.Mode = audit.Mode(f.auditMode) },
-		"audit-key":      func() { cfg.Audit.File.SigningKeyFile = f.auditKey },
-		"audit-mac-key":  func() { cfg.Audit.MACKeyFile = f.auditMACKey },
-		"identity-key":   func() { cfg.Identity.KeyFile = f.identityKey },
-		"allowed-origin": func() { cfg.AllowedOrigins = append(cfg.AllowedOrigins, f.allowedOrigin) },
+		"anonymous":            func() { a.Anonymous = f.anonymous },
+		"auth-issuer":          func() { a.Issuer = f.authIssuer },
+		"auth-jwks-url":        func() { a.JWKSURL = f.authJWKS },
+		"auth-resource":        func() { a.Resource = f.authResource },
+		"audit-file":           func() { cfg.Audit.File.Path = f.auditFile },
+		"audit-mode":           func() { cfg.Audit.Mode = audit.Mode(f.auditMode) },
+		"audit-key":            func() { cfg.Audit.File.SigningKeyFile = f.auditKey },
+		"audit-mac-key":        func() { cfg.Audit.MACKeyFile = f.auditMACKey },
+		"identity-key":         func() { cfg.Identity.KeyFile = f.identityKey },
+		"allowed-origin":       func() { cfg.AllowedOrigins = append(cfg.AllowedOrigins, f.allowedOrigin) },
+		"replicas":             func() { cfg.Replicas = f.replicas },
+		"replica-id":           func() { cfg.ReplicaID = f.replicaID },
+		"drain-delay":          func() { cfg.DrainDelay = f.drainDelay },
+		"session-key":          func() { cfg.Sessions.KeyFile = f.sessionKey },
+		"session-previous-key": func() { cfg.Sessions.PreviousKeyFile = f.sessionPrevKey },
 	}
 	for name, fn := range apply {
 		if f.set[name] {
