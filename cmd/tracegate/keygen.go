@@ -21,10 +21,23 @@ func keygen(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "Ed25519 private key file to write (public key: same name with .pub.pem)")
 	macOut := fs.String("mac-out", "", "audit MAC key file to write (audit.mac_key_file, --audit-mac-key)")
 	sessionOut := fs.String("session-key-out", "", "session key file to write, shared by replicas (sessions.key_file, --session-key)")
+	ifMissing := fs.Bool("if-missing", false, "keep files that exist and write only the missing ones (a container's one-shot key job)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *out == "" && *macOut == "" && *sessionOut == "" {
+	none := func() bool { return *out == "" && *macOut == "" && *sessionOut == "" }
+	if *ifMissing && !none() {
+		for _, p := range []*string{out, macOut, sessionOut} {
+			if _, err := os.Stat(*p); *p != "" && err == nil {
+				fmt.Fprintf(stdout, "kept %s\n", *p)
+				*p = ""
+			}
+		}
+		if none() {
+			return 0
+		}
+	}
+	if none() {
 		fmt.Fprintln(stderr, "usage: tracegate keygen [--out key.pem] [--mac-out mac.key] [--session-key-out session.key]")
 		return 2
 	}

@@ -138,3 +138,27 @@ func TestServeReplicaFlags(t *testing.T) {
 		t.Fatal("--replicas three parsed")
 	}
 }
+
+// TestKeygenIfMissing: the compose key job runs on every `up`: existing
+// keys are kept, missing ones written.
+func TestKeygenIfMissing(t *testing.T) {
+	dir := t.TempDir()
+	id, sk := filepath.Join(dir, "identity.pem"), filepath.Join(dir, "session.key")
+	args := []string{"keygen", "--if-missing", "--out", id, "--session-key-out", sk}
+	if code, out := tracegate(t, args...); code != 0 || !strings.Contains(out, "wrote "+sk) {
+		t.Fatalf("first run: %d %s", code, out)
+	}
+	before, _ := os.ReadFile(sk)
+	beforeID, _ := os.ReadFile(id)
+	if code, out := tracegate(t, args...); code != 0 || !strings.Contains(out, "kept "+sk) || !strings.Contains(out, "kept "+id) {
+		t.Fatalf("second run: %d %s", code, out)
+	}
+	after, _ := os.ReadFile(sk)
+	afterID, _ := os.ReadFile(id)
+	if !bytes.Equal(before, after) || !bytes.Equal(beforeID, afterID) {
+		t.Fatal("--if-missing replaced an existing key")
+	}
+	if code, _ := tracegate(t, "keygen", "--session-key-out", sk); code != 1 {
+		t.Fatalf("without --if-missing an existing session key is not replaced: exit %d", code)
+	}
+}

@@ -56,15 +56,16 @@ func repoRoot(t *testing.T) string {
 
 // loadProject loads docker-compose.yml with compose-go's loader (schema
 // validation, interpolation, merge keys, normalisation, consistency checks)
-// and an empty environment, so the host's variables cannot change it.
-func loadProject(t *testing.T) *types.Project {
+// and an empty environment, so the host's variables cannot change it;
+// services of profiles not given are left out, as `docker compose up` does.
+func loadProject(t *testing.T, profiles ...string) *types.Project {
 	t.Helper()
 	root := repoRoot(t)
 	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
 		WorkingDir:  root,
 		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(root, "docker-compose.yml")}},
 		Environment: types.Mapping{},
-	})
+	}, func(o *loader.Options) { o.Profiles = profiles })
 	if err != nil {
 		t.Fatalf("load docker-compose.yml: %v", err)
 	}
@@ -118,7 +119,7 @@ func TestComposeServices(t *testing.T) {
 	if p.Name != "tracegate" {
 		t.Errorf("project name %q", p.Name)
 	}
-	want := []string{"agent", "authserver", "comments", "gateway", "jaeger", "nats", "posts", "users"}
+	want := []string{"agent", "authserver", "comments", "gateway", "jaeger", "keys", "nats", "posts", "users"}
 	if got := p.ServiceNames(); !slices.Equal(slices.Sorted(slices.Values(got)), want) {
 		t.Errorf("services = %v, want %v", got, want)
 	}
@@ -306,8 +307,9 @@ func TestComposeStartOrder(t *testing.T) {
 		"posts":      {"nats": healthy, "jaeger": healthy, "users": started},
 		"comments":   {"nats": healthy, "jaeger": healthy, "posts": started},
 		"authserver": {"jaeger": healthy},
-		"gateway": {"jaeger": healthy, "nats": healthy, "authserver": healthy,
+		"gateway": {"keys": types.ServiceConditionCompletedSuccessfully, "jaeger": healthy, "nats": healthy, "authserver": healthy,
 			"users": started, "posts": started, "comments": started},
+		"keys":  {},
 		"agent": {"gateway": healthy, "authserver": healthy, "jaeger": healthy},
 	}
 	for name, deps := range want {

@@ -3,7 +3,9 @@ package compose_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/tracegate/tracegate/internal/microkit/microkittest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain checks for leaks; the replica tests import the gateway package
+// (its audit-path rule), which brings go-micro's package-level goroutines.
+func TestMain(m *testing.M) { microkittest.VerifyTestMain(m) }
