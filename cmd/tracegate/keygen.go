@@ -19,7 +19,7 @@ func keygen(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "private key file to write (public key: same name with .pub.pem)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	if *out == "" {
 		fmt.Fprintln(stderr, "usage: tracegate keygen --out key.pem")

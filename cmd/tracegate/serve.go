@@ -23,7 +23,7 @@ func serve(ctx context.Context, args []string, stdin io.ReadCloser, stdout, stde
 	logger := log.New(stderr, "tracegate: ", log.LstdFlags)
 	f, err := parseServeFlags(args, stderr)
 	if err != nil {
-		return 2
+		return parseExit(err)
 	}
 	cfg, err := f.gatewayConfig()
 	if err != nil {
