@@ -23,6 +23,8 @@
 #                                               (e.g. http://127.0.0.1:16686 + http://127.0.0.1:4317)
 #   DEMO_MESSAGE        the user message for the agent
 #   DEMO_AGENT=0        start the stack without running the agent
+#   JAEGER_ENGINE       auto (default: the official image when a Docker engine
+#                       answers, else the local build, which has no UI), docker, local
 # where $cache is ${TRACEGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tracegate}.
 set -euo pipefail
 
@@ -141,15 +143,32 @@ done
 mkdir -p "$state" "$bin"
 : >"$state/pids"
 
+# --- Jaeger: the official image (real UI) when a Docker engine answers ------
+# Otherwise the local build, which serves the query API but no real UI.
+console_url="http://127.0.0.1:$gw_port/console"
+jaeger_engine=external
+if [ -z "${DEMO_JAEGER_URL:-}" ]; then
+  jaeger_engine=$("$root/scripts/jaeger.sh" engine)
+  if [ "$jaeger_engine" = docker ]; then
+    log "a Docker engine answers: Jaeger runs from its official image, with the real UI at $jaeger_url"
+  else
+    log "no Docker engine answers: Jaeger runs from the local build, which has NO UI (only its API at $jaeger_url);"
+    log "the agent prints the trace tree here, and the tracegate console is at $console_url"
+  fi
+fi
+
 # --- build -------------------------------------------------------------------
 log "building binaries into $bin ..."
 t0=$SECONDS
-(cd "$root" && go build -o "$bin/" ./cmd/tracegate ./examples/authserver/cmd/authserver \
+if ! (cd "$root" && go build -o "$bin/" ./cmd/tracegate ./examples/authserver/cmd/authserver \
   ./examples/blog/cmd/users ./examples/blog/cmd/posts ./examples/blog/cmd/comments \
-  ./examples/agent/cmd/agent ./examples/agent/cmd/devregistry)
+  ./examples/agent/cmd/agent ./examples/agent/cmd/devregistry); then
+  log "building the binaries failed (go's messages are above)"
+  exit 1
+fi
 log "built in $((SECONDS - t0)) s"
-if [ -z "${DEMO_JAEGER_URL:-}" ]; then
-  "$root/scripts/jaeger.sh" build >/dev/null # progress on stderr; ~5-10 min the first time only
+if [ "$jaeger_engine" = local ]; then
+  "$root/scripts/jaeger.sh" build >/dev/null # progress on stderr; ~5-12 min the first time only
 fi
 for k in audit-key identity-key; do
   [ -f "$state/$k.pem" ] && continue
@@ -181,10 +200,13 @@ start devregistry "$bin/devregistry" --addr "127.0.0.1:$nats_port"
 wait_for "the NATS registry" 10 listening "$nats_port"
 
 if [ -z "${DEMO_JAEGER_URL:-}" ]; then
-  JAEGER_LOG="$state/jaeger-output.log" start jaeger "$root/scripts/jaeger.sh" serve
-  # jaeger.sh prints the binary's PID once Jaeger is ready; note it too.
-  wait_for "Jaeger" 60 grep -q '^jaeger: pid' "$state/jaeger.log"
-  jpid=$(sed -n 's/^jaeger: pid \([0-9]*\),.*/\1/p' "$state/jaeger.log" | head -1)
+  JAEGER_ENGINE=$jaeger_engine JAEGER_LOG="$state/jaeger-output.log" start jaeger "$root/scripts/jaeger.sh" serve
+  # jaeger.sh prints the PID of the binary (or of the docker client) once
+  # Jaeger is ready; note it too. The first docker run pulls the image.
+  jaeger_wait=60
+  if [ "$jaeger_engine" = docker ]; then jaeger_wait=900; fi
+  wait_for "Jaeger" "$jaeger_wait" grep -q '^jaeger: pid' "$state/jaeger.log"
+  jpid=$(sed -n 's/^jaeger: pid \([0-9]*\),.*/\1/p;T;q' "$state/jaeger.log")
   echo "jaeger-binary $jpid" >>"$state/pids"
 else
   wait_for "Jaeger at $jaeger_url" 10 curl -fsS "$jaeger_url/api/services"
@@ -218,17 +240,28 @@ if [ "${DEMO_AGENT:-1}" != 0 ]; then
   set -e
   echo
   agent_status="exit $agent_code"
-  msg_id=$(sed -n 's/^message id: \(msg-[0-9a-f]*\).*/\1/p' "$state/agent.log" | head -1)
-  trace_id=$(sed -n 's/^trace id: *\([0-9a-f]*\).*/\1/p' "$state/agent.log" | head -1)
+  # sed prints the first match and quits (no `| head -1`: a SIGPIPE under
+  # pipefail would stop the script).
+  msg_id=$(sed -n 's/^message id: \(msg-[0-9a-f]*\).*/\1/p;T;q' "$state/agent.log")
+  trace_id=$(sed -n 's/^trace id: *\([0-9a-f]*\).*/\1/p;T;q' "$state/agent.log")
   [ "$agent_code" = 0 ] || log "the agent failed ($agent_status); its output is in $state/agent.log"
+fi
+
+if [ "$jaeger_engine" = local ]; then
+  jaeger_lines="  Jaeger          $jaeger_url   API only: the local Jaeger build has NO UI
+                  (with a Docker engine, make demo runs the official image and its UI).
+                  The trace tree is printed above; the tracegate console: $console_url${trace_id:+
+  the trace       $jaeger_url/api/v3/traces/$trace_id}"
+else
+  jaeger_lines="  Jaeger UI       $jaeger_url${trace_id:+
+  the trace       $jaeger_url/trace/$trace_id}"
 fi
 
 cat <<EOF
 ================================================================================
 tracegate demo: ready (agent: $agent_status). Everything runs until Ctrl-C.
 
-  Jaeger UI       $jaeger_url${trace_id:+
-  the trace       $jaeger_url/trace/$trace_id}
+$jaeger_lines
   gateway (MCP)   $gw_url
   authserver      $auth_url   (DEV ONLY; token endpoint $auth_url/token)
   clients         demo-agent / demo-secret    scopes blog:read blog:write
