@@ -93,9 +93,44 @@ exit 1
 `
 )
 
+// hidden are the commands the sandbox's PATH never finds on the system: a
+// test installs a stand-in when it wants one.
+var hidden = map[string]bool{"go": true, "gofmt": true, "npm": true, "npx": true, "node": true, "nodejs": true,
+	"corepack": true, "docker": true, "podman": true}
+
+// systemBin is a folder of links to everything in /usr/bin and /bin except
+// the hidden commands, made once per test binary (TestMain removes it).
+var systemBin string
+
+func makeSystemBin() (string, error) {
+	dir, err := os.MkdirTemp("", "tracegate-scripts-test-bin-")
+	if err != nil {
+		return "", err
+	}
+	for _, src := range []string{"/usr/bin", "/bin"} {
+		entries, err := os.ReadDir(src)
+		if err != nil {
+			continue // /bin may be a link to /usr/bin, or absent
+		}
+		for _, e := range entries {
+			if hidden[e.Name()] {
+				continue
+			}
+			link := filepath.Join(dir, e.Name())
+			if _, err := os.Lstat(link); err == nil {
+				continue
+			}
+			if err := os.Symlink(filepath.Join(src, e.Name()), link); err != nil {
+				return dir, err
+			}
+		}
+	}
+	return dir, nil
+}
+
 // sandbox runs the repository's scripts with an empty cache and a PATH of
-// stand-ins plus /usr/bin and /bin (never /usr/local/bin, where a real go
-// or docker may live).
+// stand-ins plus links to the system's commands without go, npm, node and
+// docker (and never /usr/local/bin).
 type sandbox struct {
 	t       *testing.T
 	scripts string // the repository's scripts/ folder
@@ -151,7 +186,7 @@ func (s *sandbox) run(name string, extra map[string]string, args ...string) resu
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(s.scripts, name), args...)
 	env := map[string]string{
-		"PATH":            s.bin + ":/usr/bin:/bin",
+		"PATH":            s.bin + ":" + systemBin,
 		"HOME":            s.t.TempDir(),
 		"TMPDIR":          s.t.TempDir(),
 		"LANG":            "C.UTF-8",
