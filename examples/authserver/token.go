@@ -116,22 +116,19 @@ func (s *Server) checkResource(form url.Values, want string) *oauthError {
 // whose S256 hash is the request's challenge (RFC 7636 §4.6).
 func (s *Server) codeGrant(r *http.Request, form url.Values) (tokenRequest, *oauthError) {
 	req := tokenRequest{clientID: form.Get("client_id")}
-	if r.Header.Get("Authorization") != "" || form.Has("client_secret") {
-		return req, invalidClient("a public client does not authenticate (token_endpoint_auth_method none)")
-	}
-	if req.clientID == "" {
-		return req, invalidClient("client_id is required")
-	}
 	code := form.Get("code")
 	if code == "" {
 		return req, invalidRequest("code is required")
 	}
-	if form.Get("code_verifier") == "" {
-		return req, invalidRequest("code_verifier is required (PKCE)")
-	}
-	// Taken, so a code is tried once whatever the outcome.
+	// Taken first, so a code is tried once whatever the outcome.
 	az, ok := s.codes.take(code)
 	switch {
+	case r.Header.Get("Authorization") != "" || form.Has("client_secret"):
+		return req, invalidClient("a public client does not authenticate (token_endpoint_auth_method none)")
+	case req.clientID == "":
+		return req, invalidClient("client_id is required")
+	case form.Get("code_verifier") == "":
+		return req, invalidRequest("code_verifier is required (PKCE)")
 	case !ok:
 		return req, invalidGrant("the code is unknown, expired or already used")
 	case az.client.id != req.clientID:
