@@ -13,6 +13,7 @@ deps:
 	scripts/deps.sh
 	scripts/node.sh install
 	scripts/inspector.sh install
+	scripts/tsclient.sh install
 
 vet:
 	$(GO) vet ./...

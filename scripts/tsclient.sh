@@ -39,9 +39,9 @@ dir)
 run)
   install
   node=$("$root/scripts/node.sh" node)
-  # Node resolves the SDK from the install directory (NODE_PATH does not
-  # apply to ES modules), so the script runs from a link there.
-  ln -sf "$src/client.mjs" "$dir/client.mjs"
+  # ES modules resolve packages from the script's own folder (NODE_PATH
+  # does not apply), so the script runs from a copy in the install directory.
+  cp "$src/client.mjs" "$dir/client.mjs"
   exec "$node" "$dir/client.mjs" "$@"
   ;;
 *)
