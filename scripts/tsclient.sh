@@ -30,7 +30,8 @@ case "$cmd" in
 install)
   install
   node=$("$root/scripts/node.sh" node)
-  log "ready: @modelcontextprotocol/sdk $(cd "$dir" && "$node" -p 'require("@modelcontextprotocol/sdk/package.json").version' 2>/dev/null || echo '?') on node $("$node" --version)"
+  # The SDK's exports map hides its package.json from require(); read the file.
+  log "ready: @modelcontextprotocol/sdk $("$node" -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).version' "$sdk" 2>/dev/null || echo '?') on node $("$node" --version)"
   ;;
 dir)
   install
