@@ -262,10 +262,11 @@ cat <<EOF
 tracegate demo: ready (agent: $agent_status). Everything runs until Ctrl-C.
 
 $jaeger_lines
-  gateway (MCP)   $gw_url
+  gateway (MCP)   $gw_url   (MCP clients: docs/clients.md)
   authserver      $auth_url   (DEV ONLY; token endpoint $auth_url/token)
   clients         demo-agent / demo-secret    scopes blog:read blog:write
                   admin-agent / admin-secret  also blog:admin
+                  MCP clients sign in as demo-user on a consent page (blog:read, blog:write)
   logs            $state/*.log
   audit log       $state/audit.jsonl
 

@@ -223,13 +223,16 @@ func (s *Server) serveConsent(w http.ResponseWriter, r *http.Request) {
 
 // sameOrigin accepts a form POST unless the browser says it came from
 // elsewhere: Sec-Fetch-Site other than same-origin or none, or an Origin
-// other than the issuer's or the one the request was sent to.
+// other than the issuer's or the one the request was sent to. An opaque
+// Origin ("null", which a strict referrer policy or a privacy setting can
+// produce) says nothing and is left to the session cookie and the CSRF
+// token.
 func (s *Server) sameOrigin(r *http.Request) bool {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 		return false
 	}
 	origin := r.Header.Get("Origin")
-	if origin == "" {
+	if origin == "" || origin == "null" {
 		return true
 	}
 	scheme := "http"

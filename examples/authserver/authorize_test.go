@@ -163,13 +163,18 @@ func TestConsentFormRefusals(t *testing.T) {
 			}
 		})
 	}
-	t.Run("same origin headers pass", func(t *testing.T) {
-		b, f := start(t)
-		q := redirected(t, b.post(ts.URL+authserver.ConsentPath, f, map[string]string{"Origin": ts.URL, "Sec-Fetch-Site": "same-origin"}))
-		if q.Get("code") == "" {
-			t.Errorf("query %v", q)
-		}
-	})
+	for name, h := range map[string]map[string]string{
+		"same origin headers pass":   {"Origin": ts.URL, "Sec-Fetch-Site": "same-origin"},
+		"opaque origin is no answer": {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+		"typed-in navigation":        {"Sec-Fetch-Site": "none"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, f := start(t)
+			if q := redirected(t, b.post(ts.URL+authserver.ConsentPath, f, h)); q.Get("code") == "" {
+				t.Errorf("query %v", q)
+			}
+		})
+	}
 	t.Run("answered once", func(t *testing.T) {
 		b, f := start(t)
 		if q := redirected(t, b.post(ts.URL+authserver.ConsentPath, f, nil)); q.Get("code") == "" {

@@ -57,7 +57,8 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 }
 
 // render executes a page with a fresh CSP nonce for its one style element;
-// the page may not be framed, cached or leak its URL in a Referer.
+// the page may not be framed or cached, and sends a Referer (and so a real
+// Origin with the consent form) only to itself.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, formAction string, data func(nonce string) any) {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
@@ -73,7 +74,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+nonce+"'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
