@@ -43,6 +43,20 @@ type Config struct {
 	RecordLimit     int  `yaml:"record_limit"`
 	// MaxBodyBytes caps an HTTP request body (1 MiB).
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxInflightBytes caps the bytes of request bodies (and of the copies
+	// argument validation makes) held at once (64 MiB); over it a request
+	// is refused with 503 and Retry-After.
+	MaxInflightBytes int64 `yaml:"max_inflight_bytes"`
+	// MaxJSONDepth caps the nesting of a message (64).
+	MaxJSONDepth int `yaml:"max_json_depth"`
+	// Sessions bounds 2025-11-25 sessions: idle expiry and caps.
+	Sessions SessionConfig `yaml:"sessions"`
+	// Baggage says which client baggage reaches the services (none).
+	Baggage BaggageConfig `yaml:"baggage"`
+	// UnauthenticatedAuditRate is how many refusals before authentication
+	// per second and client address get an audit record of their own (5);
+	// the rest are counted into one gap record per address and second.
+	UnauthenticatedAuditRate float64 `yaml:"unauthenticated_audit_rate"`
 	// AllowedOrigins lists the browser origins accepted in an Origin header;
 	// requests with any other Origin are refused (DNS-rebinding protection).
 	// Requests without Origin (non-browser clients) are accepted.
@@ -73,6 +87,12 @@ type AuthConfig struct {
 	JWKSURL string `yaml:"jwks_url"`
 	// AuthorizationServers are advertised in the metadata (default [Issuer]).
 	AuthorizationServers []string `yaml:"authorization_servers"`
+	// BaselineScopes is the scope set a 401 names (scope=) and the
+	// protected resource metadata lists as scopes_supported: what a
+	// least-privileged client asks for first. Tools that need more answer
+	// 403 insufficient_scope with their scopes (step-up). Default: none
+	// named in the 401, and every scope a tool requires in the metadata.
+	BaselineScopes []string `yaml:"baseline_scopes"`
 	// Algorithms allowed (default RS256, ES256, EdDSA, PS256).
 	Algorithms []string `yaml:"algorithms"`
 	// Leeway for exp/nbf (30s).
@@ -112,6 +132,7 @@ var (
 	ErrBadToolName = errors.New("gateway: tool name must match [A-Za-z0-9_.-]{1,128}")
 	ErrDupToolName = errors.New("gateway: two tools share a name")
 	ErrNegative    = errors.New("gateway: negative limit or duration")
+	ErrBadLimit    = errors.New("gateway: max_body_bytes must not exceed max_inflight_bytes")
 )
 
 var toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
@@ -119,13 +140,18 @@ var toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{
-		Timeout:        30 * time.Second,
-		Trust:          TrustParent,
-		RecordLimit:    64 << 10,
-		MaxBodyBytes:   1 << 20,
-		ResyncInterval: 30 * time.Second,
-		Policy:         policy.DefaultConfig(),
-		Audit:          audit.DefaultConfig(),
+		Timeout:                  30 * time.Second,
+		Trust:                    TrustParent,
+		RecordLimit:              64 << 10,
+		MaxBodyBytes:             1 << 20,
+		ResyncInterval:           30 * time.Second,
+		MaxInflightBytes:         64 << 20,
+		MaxJSONDepth:             64,
+		Sessions:                 SessionConfig{IdleTimeout: 30 * time.Minute, MaxPerSubject: 100, MaxTotal: 10000},
+		Baggage:                  BaggageConfig{MaxBytes: 1024},
+		UnauthenticatedAuditRate: 5,
+		Policy:                   policy.DefaultConfig(),
+		Audit:                    audit.DefaultConfig(),
 	}
 }
 
@@ -146,6 +172,21 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ResyncInterval == 0 {
 		c.ResyncInterval = d.ResyncInterval
+	}
+	if c.MaxInflightBytes == 0 {
+		c.MaxInflightBytes = d.MaxInflightBytes
+	}
+	if c.MaxJSONDepth == 0 {
+		c.MaxJSONDepth = d.MaxJSONDepth
+	}
+	if c.Sessions == (SessionConfig{}) {
+		c.Sessions = d.Sessions
+	}
+	if c.Baggage.MaxBytes == 0 {
+		c.Baggage.MaxBytes = d.Baggage.MaxBytes
+	}
+	if c.UnauthenticatedAuditRate == 0 {
+		c.UnauthenticatedAuditRate = d.UnauthenticatedAuditRate
 	}
 	// A programmatic Config{} leaves policy and audit zero: fill their
 	// defaults field by field, keeping what the caller did set.
@@ -187,8 +228,15 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("%w: %q", ErrBadTrust, c.Trust))
 	}
-	if c.Timeout < 0 || c.RecordLimit < 0 || c.MaxBodyBytes < 0 || c.ResyncInterval < 0 {
+	if c.Timeout < 0 || c.RecordLimit < 0 || c.MaxBodyBytes < 0 || c.ResyncInterval < 0 ||
+		c.MaxInflightBytes < 0 || c.MaxJSONDepth < 0 || c.UnauthenticatedAuditRate < 0 || c.Baggage.MaxBytes < 0 {
 		errs = append(errs, ErrNegative)
+	}
+	if s := c.Sessions; s.IdleTimeout < 0 || s.MaxPerSubject < 0 || s.MaxTotal < 0 {
+		errs = append(errs, ErrBadSessions)
+	}
+	if c.MaxInflightBytes > 0 && c.MaxBodyBytes > c.MaxInflightBytes {
+		errs = append(errs, fmt.Errorf("%w: %d > %d", ErrBadLimit, c.MaxBodyBytes, c.MaxInflightBytes))
 	}
 	if c.Identity.TTL < 0 || c.Identity.TTL > time.Minute {
 		errs = append(errs, fmt.Errorf("%w: identity.ttl must be within (0, 60s]", ErrNegative))

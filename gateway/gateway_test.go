@@ -125,21 +125,28 @@ func TestProtocolErrorsDispatchNothing(t *testing.T) {
 	e := newEnv(t)
 	cs := e.connect(t, nil)
 	for _, tc := range []struct {
-		name string
-		tool string
-		args any
+		name    string
+		tool    string
+		args    any
+		isError bool // invalid arguments of a known tool: an isError result (SEP-1303)
 	}{
-		{"unknown tool", "posts.Posts.Nope", map[string]any{}},
-		{"wrong type", "posts.Posts.Create", map[string]any{"title": 42, "body": "b", "author_id": "user-1"}},
-		{"missing required", "posts.Posts.Read", map[string]any{}},
-		{"extra property on strict schema", "users.Users.Read", map[string]any{"id": "user-1", "evil": true}},
+		{"unknown tool", "posts.Posts.Nope", map[string]any{}, false},
+		{"wrong type", "posts.Posts.Create", map[string]any{"title": 42, "body": "b", "author_id": "user-1"}, true},
+		{"missing required", "posts.Posts.Read", map[string]any{}, true},
+		{"extra property on strict schema", "users.Users.Read", map[string]any{"id": "user-1", "evil": true}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.capture.Reset()
-			_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: tc.tool, Arguments: tc.args})
-			var werr *jsonrpc.Error
-			if !errors.As(err, &werr) || werr.Code != jsonrpc.CodeInvalidParams {
-				t.Fatalf("err = %v, want JSON-RPC invalid params", err)
+			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: tc.tool, Arguments: tc.args})
+			if tc.isError {
+				if err != nil || res == nil || !res.IsError || res.Meta["io.tracegate/reason"] != "invalid_arguments" {
+					t.Fatalf("res = %+v, err = %v, want an isError result with reason invalid_arguments", res, err)
+				}
+			} else {
+				var werr *jsonrpc.Error
+				if !errors.As(err, &werr) || werr.Code != jsonrpc.CodeInvalidParams {
+					t.Fatalf("err = %v, want JSON-RPC invalid params", err)
+				}
 			}
 			for _, s := range e.capture.Spans() {
 				if strings.HasPrefix(s.Name, "posts/") || strings.HasPrefix(s.Name, "users/") {

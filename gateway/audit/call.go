@@ -64,14 +64,20 @@ func (c *Call) End(ctx context.Context, d Completion) (Record, error) {
 
 // Record writes one complete record: a denial, a call audited in one step,
 // or (when Method is not tools/call) a method record, which is skipped at
-// level none. The mode is that of the tool (or the recorder's for methods).
+// level none unless it is a denial: every refusal is recorded. The mode is
+// that of the tool (or the recorder's for methods); Fields.Unsynced turns
+// the fsync off.
 // An allowed call in strict mode must use Begin/End instead: Record writes
 // after the fact, so it cannot refuse a call that was already dispatched.
 func (r *Recorder) Record(ctx context.Context, f Fields) (Record, error) {
-	if f.Method != "" && f.Method != MethodToolsCall && r.cfg.MethodLevel == LevelNone {
+	if f.Method != "" && f.Method != MethodToolsCall && f.Decision != Deny && r.cfg.MethodLevel == LevelNone {
 		return Record{}, nil
 	}
-	return r.write(ctx, r.build(f), r.cfg.modeFor(f.Tool))
+	mode := r.cfg.modeFor(f.Tool)
+	if f.Unsynced && mode == ModeStrict {
+		mode = ModeBlocking
+	}
+	return r.write(ctx, r.build(f), mode)
 }
 
 // build turns pipeline facts into an unsealed record.

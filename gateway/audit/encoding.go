@@ -39,6 +39,7 @@ type wireRecord struct {
 	Endpoint        string   `json:"endpoint,omitempty"`
 	Subject         string   `json:"subject,omitempty"`
 	Client          string   `json:"client,omitempty"`
+	Peer            string   `json:"peer,omitempty"`
 	IntentID        string   `json:"intent_id,omitempty"`
 	RequiredScopes  []string `json:"required_scopes,omitempty"`
 	GrantedScopes   []string `json:"granted_scopes,omitempty"`
