@@ -10,62 +10,42 @@ import (
 	"strings"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/tracegate/tracegate/internal/microkit/microkittest"
 )
 
-// Set by TestMain: the Node >= 22 binary and the client script, copied
-// beside a link to the SDK's node_modules (ES modules resolve packages from
-// the script's folder).
+// Set by TestMain: the Node >= 22 binary and the client script.
 var node, script string
 
 func TestMain(m *testing.M) {
-	tmp, err := setup()
-	if err != nil {
+	if err := setup(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e/tsclient:", err)
-		os.RemoveAll(tmp)
 		os.Exit(1)
 	}
-	code := m.Run()
-	os.RemoveAll(tmp)
-	if code == 0 {
-		if err := goleak.Find(microkittest.IgnoreGoMicro()...); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	microkittest.VerifyTestMain(m)
 }
 
 // setup installs the SDK once (scripts/tsclient.sh: npm ci into the cache,
-// a stamp check afterwards), finds Node 22 and prepares the script's folder,
-// which it returns.
-func setup() (string, error) {
+// a stamp check afterwards), finds Node 22 and copies client.mjs into the
+// install directory: ES modules resolve packages from the script's own
+// folder (scripts/tsclient.sh run does the same).
+func setup() error {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
-		return "", err
+		return err
 	}
 	dir, err := run(filepath.Join(root, "scripts", "tsclient.sh"), "dir")
 	if err != nil {
-		return "", err
+		return err
 	}
 	if node, err = run(filepath.Join(root, "scripts", "node.sh"), "node"); err != nil {
-		return "", err
-	}
-	tmp, err := os.MkdirTemp("", "tracegate-e2e-tsclient-")
-	if err != nil {
-		return "", err
+		return err
 	}
 	src, err := os.ReadFile(filepath.Join(root, "e2e", "tsclient", "client.mjs"))
-	if err == nil {
-		script = filepath.Join(tmp, "client.mjs")
-		err = os.WriteFile(script, src, 0o644)
+	if err != nil {
+		return err
 	}
-	if err == nil {
-		err = os.Symlink(filepath.Join(dir, "node_modules"), filepath.Join(tmp, "node_modules"))
-	}
-	return tmp, err
+	script = filepath.Join(dir, "client.mjs")
+	return os.WriteFile(script, src, 0o644)
 }
 
 // run runs a scripts/*.sh command and returns its one line of output.

@@ -183,8 +183,11 @@ func runClient(t *testing.T, sc scenario) report {
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
 		t.Fatalf("client.mjs wrote no report (%v; exit %v)\nstdout: %s\nstderr: %s", err, cmd.ProcessState, stdout.String(), stderr.String())
 	}
-	if testing.Verbose() || t.Failed() {
-		t.Logf("stderr: %s", stderr.String())
+	if stderr.Len() > 0 {
+		t.Logf("client.mjs stderr:\n%s", stderr.String())
+	}
+	if testing.Verbose() {
+		t.Logf("exchanges:\n%s", r.exchanges())
 	}
 	return r
 }
@@ -229,18 +232,26 @@ func (r report) exchanges() string {
 	return b.String()
 }
 
-// tool returns the listed tool's required scopes meta (nil if it has none)
-// and whether it is listed.
+// tool returns the scopes the listed tool's _meta says it needs (nil if
+// it has no such entry) and whether it is listed.
 func (r report) tool(name string) ([]string, bool) {
 	for _, tl := range r.Tools {
 		if tl.Name != name {
 			continue
 		}
-		var scopes []string
-		if raw, ok := tl.Meta[requiredScopesKey]; ok {
-			_ = json.Unmarshal(raw, &scopes)
+		raw, ok := tl.Meta[requiredScopesKey]
+		if !ok {
+			return nil, true
 		}
-		return scopes, true
+		// {"scopes": [...], "mode": "any" | "all"}
+		var req struct {
+			Scopes []string `json:"scopes"`
+			Mode   string   `json:"mode"`
+		}
+		if err := json.Unmarshal(raw, &req); err != nil || len(req.Scopes) == 0 || req.Mode == "" {
+			return []string{"malformed: " + string(raw)}, true
+		}
+		return req.Scopes, true
 	}
 	return nil, false
 }
