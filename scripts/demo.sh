@@ -8,8 +8,9 @@
 #   this script started, by PID, and exits 0.
 #
 # Binaries are built into $DEMO_BIN_DIR (Go's build cache makes a second run
-# take seconds); logs, PIDs, keys, the gateway config and the audit log live
-# in $DEMO_STATE_DIR. Everything listens on 127.0.0.1 only.
+# take seconds); logs, PIDs, keys and the audit log live in $DEMO_STATE_DIR.
+# The gateway's configuration is docker/gateway.yaml, as under docker compose.
+# Everything listens on 127.0.0.1 only.
 #
 # Environment (all optional):
 #   DEMO_STATE_DIR      state directory          (default $cache/demo)
@@ -174,22 +175,6 @@ for k in audit-key identity-key; do
   [ -f "$state/$k.pem" ] && continue
   "$bin/tracegate" keygen --out "$state/$k.pem" >"$state/keygen.log" 2>&1 || { cat "$state/keygen.log" >&2; exit 1; }
 done
-cat >"$state/gateway.yaml" <<'EOF'
-# Written by scripts/demo.sh. A generous per-caller, per-tool rate limit, so
-# every call carries a tracegate.ratelimit.decision event; tool arguments and
-# results on the spans, because the demo's data is not personal; a short
-# registry resync, so a service registering while the gateway starts shows up
-# within seconds.
-record_arguments: true
-record_results: true
-resync_interval: 5s
-policy:
-  rate_limit:
-    account_tool:
-      - tool: "*"
-        rate: 5
-        burst: 20
-EOF
 
 # --- start -------------------------------------------------------------------
 export OTEL_EXPORTER_OTLP_ENDPOINT=$otlp OTEL_METRICS_EXPORTER=none
@@ -215,7 +200,7 @@ fi
 start authserver "$bin/authserver" --addr "127.0.0.1:$auth_port" --issuer "$auth_url" --audience "$gw_url"
 wait_for "the authserver" 20 curl -fsS "$auth_url/healthz"
 
-start gateway "$bin/tracegate" serve --addr "127.0.0.1:$gw_port" --config "$state/gateway.yaml" \
+start gateway "$bin/tracegate" serve --addr "127.0.0.1:$gw_port" --config "$root/docker/gateway.yaml" \
   --registry nats --registry_address "$nats_url" \
   --auth-issuer "$auth_url" --auth-resource "$gw_url" \
   --audit-file "$state/audit.jsonl" --audit-key "$state/audit-key.pem" --identity-key "$state/identity-key.pem"

@@ -12,6 +12,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/tracegate/tracegate/gateway"
 )
 
 // The wiring the demo depends on. The issuer and the resource are the
@@ -544,4 +546,49 @@ func TestComposeAgentIsOneShot(t *testing.T) {
 			t.Logf("%s does not restart on failure", name)
 		}
 	}
+}
+
+// TestComposeGatewayConfig: the gateway reads docker/gateway.yaml (the file
+// make demo uses too), mounted read-only: a 401 names the baseline scope
+// blog:read and tools/list shows uncallable tools with their scopes, so a
+// least-privileged MCP client on the host can connect and step up.
+func TestComposeGatewayConfig(t *testing.T) {
+	p := loadProject(t)
+	root := repoRoot(t)
+	gw := service(t, p, "gateway")
+	path := mustFlag(t, "gateway", gw.Command, "config")
+	var mounted bool
+	for _, v := range gw.Volumes {
+		if v.Type == types.VolumeTypeBind && v.Target == path {
+			mounted = v.Source == filepath.Join(root, "docker", "gateway.yaml") && v.ReadOnly
+		}
+	}
+	if !mounted {
+		t.Errorf("gateway --config %s is not ./docker/gateway.yaml mounted read-only: %+v", path, gw.Volumes)
+	}
+	cfg := demoGatewayConfig(t)
+	if !slices.Equal(cfg.Auth.BaselineScopes, []string{"blog:read"}) || !cfg.Policy.ListUncallable {
+		t.Errorf("docker/gateway.yaml: baseline_scopes %v, list_uncallable %v; want [blog:read] and true",
+			cfg.Auth.BaselineScopes, cfg.Policy.ListUncallable)
+	}
+	if cfg.Auth.Issuer != "" || cfg.Auth.Resource != "" || cfg.Auth.Anonymous {
+		t.Errorf("docker/gateway.yaml sets auth names (%+v); they come from flags, per deployment", cfg.Auth)
+	}
+	script, err := os.ReadFile(filepath.Join(root, "scripts", "demo.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(script), `--config "$root/docker/gateway.yaml"`) {
+		t.Error("scripts/demo.sh does not run the gateway with docker/gateway.yaml")
+	}
+}
+
+// demoGatewayConfig loads docker/gateway.yaml as the gateway does.
+func demoGatewayConfig(t *testing.T) gateway.Config {
+	t.Helper()
+	cfg, err := gateway.LoadConfig(filepath.Join(repoRoot(t), "docker", "gateway.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

@@ -99,12 +99,10 @@ func TestComposeNamesLocalRun(t *testing.T) {
 
 	reg := registry.NewMemoryRegistry()
 	blogtest.Start(t, blogtest.Options{Registry: reg})
-	cfg := gateway.DefaultConfig()
-	cfg.Auth = gateway.AuthConfig{
-		Issuer:   n.mapURL(t, mustFlag(t, "gateway", gw.Command, "auth-issuer")),
-		JWKSURL:  n.mapURL(t, mustFlag(t, "gateway", gw.Command, "auth-jwks-url")),
-		Resource: n.mapURL(t, mustFlag(t, "gateway", gw.Command, "auth-resource")),
-	}
+	cfg := demoGatewayConfig(t) // the gateway's --config, then its flags
+	cfg.Auth.Issuer = n.mapURL(t, mustFlag(t, "gateway", gw.Command, "auth-issuer"))
+	cfg.Auth.JWKSURL = n.mapURL(t, mustFlag(t, "gateway", gw.Command, "auth-jwks-url"))
+	cfg.Auth.Resource = n.mapURL(t, mustFlag(t, "gateway", gw.Command, "auth-resource"))
 	g := gatewaytest.Start(t, gateway.Options{Registry: reg, Logger: log.New(io.Discard, "", 0), Config: cfg})
 	n.serve(t, canonicalGW, host(resource), g.Handler())
 	n.serve(t, internalGW, host(internalMCP), g.Handler())
@@ -155,13 +153,20 @@ func TestComposeNamesLocalRun(t *testing.T) {
 		if res.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(prmURL, "http://"+n.addr[host(resource)]+"/") {
 			t.Fatalf("401 challenge %q (status %d): want resource metadata on the host URL", challenge, res.StatusCode)
 		}
+		if param(challenge, "scope") != "blog:read" {
+			t.Errorf("401 challenge %q does not name the baseline scope blog:read", challenge)
+		}
 		var prm struct {
 			Resource             string   `json:"resource"`
 			AuthorizationServers []string `json:"authorization_servers"`
+			ScopesSupported      []string `json:"scopes_supported"`
 		}
 		getJSON(t, prmURL, &prm)
 		if prm.Resource != hostMCP || !slices.Equal(prm.AuthorizationServers, []string{n.mapURL(t, issuer)}) {
 			t.Fatalf("protected resource metadata %+v: RFC 9728 §3.3 wants the resource %s the client used and the canonical issuer", prm, hostMCP)
+		}
+		if !slices.Equal(prm.ScopesSupported, []string{"blog:read"}) {
+			t.Errorf("scopes_supported %v, want the baseline [blog:read]", prm.ScopesSupported)
 		}
 		var md authserver.Metadata
 		getJSON(t, prm.AuthorizationServers[0]+authserver.MetadataPath, &md)
