@@ -29,7 +29,9 @@
 //     token_endpoint_auth_method none) and cached per Cache-Control within
 //     bounds; older clients use [RegisterPath] (RFC 7591 dynamic
 //     registration). Loopback redirect URIs match on any port (RFC 8252
-//     §7.3).
+//     §7.3). Anyone who reaches the authorization endpoint can make the
+//     server fetch an https URL of their choosing: one more reason to keep
+//     it on loopback.
 //   - [TokenPath]: client_credentials for the configured confidential
 //     clients (client_secret_basic or client_secret_post; the scope
 //     parameter narrows the client's allowed scopes, none asked means all
