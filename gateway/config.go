@@ -31,6 +31,11 @@ const (
 type Config struct {
 	// Tools configures tools by their canonical name <service>.<Endpoint>.
 	Tools map[string]ToolConfig `yaml:"tools"`
+	// ToolNameStyle is how tools are named at the MCP boundary: dotted
+	// (posts.Posts.Create, the default) or underscore (posts_Posts_Create)
+	// for clients that accept only ^[a-zA-Z0-9_-]{1,64}$. Renames in Tools
+	// win; two tools mapping to one name stop the gateway at start.
+	ToolNameStyle string `yaml:"tool_name_style"`
 	// Timeout bounds each dispatched call unless a tool sets its own (30s).
 	Timeout time.Duration `yaml:"timeout"`
 	// Trust is the policy for client trace context (parent).
@@ -141,8 +146,11 @@ var (
 	ErrBadTrust    = errors.New("gateway: trust must be parent, link or ignore")
 	ErrBadToolName = errors.New("gateway: tool name must match [A-Za-z0-9_.-]{1,128}")
 	ErrDupToolName = errors.New("gateway: two tools share a name")
-	ErrNegative    = errors.New("gateway: negative limit or duration")
-	ErrBadLimit    = errors.New("gateway: max_body_bytes must not exceed max_inflight_bytes")
+	// ErrToolNameConflict: two discovered tools map to one display name.
+	ErrToolNameConflict = errors.New("gateway: two tools map to one name")
+	ErrBadNameStyle     = errors.New("gateway: tool_name_style must be dotted or underscore")
+	ErrNegative         = errors.New("gateway: negative limit or duration")
+	ErrBadLimit         = errors.New("gateway: max_body_bytes must not exceed max_inflight_bytes")
 )
 
 var toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
@@ -261,6 +269,11 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("audit: %w", err))
 		}
 	}
+	switch c.ToolNameStyle {
+	case "", StyleDotted, StyleUnderscore:
+	default:
+		errs = append(errs, fmt.Errorf("%w: %q", ErrBadNameStyle, c.ToolNameStyle))
+	}
 	seen := map[string]string{}
 	for canonical, tc := range c.Tools {
 		if tc.Timeout < 0 {
@@ -269,7 +282,7 @@ func (c Config) Validate() error {
 		if tc.Name == "" {
 			continue
 		}
-		if !toolNameRE.MatchString(tc.Name) {
+		if !toolNameRE.MatchString(tc.Name) || (c.ToolNameStyle == StyleUnderscore && !underscoreName.MatchString(tc.Name)) {
 			errs = append(errs, fmt.Errorf("%w: tools.%s.name %q", ErrBadToolName, canonical, tc.Name))
 		}
 		if other, ok := seen[tc.Name]; ok {
