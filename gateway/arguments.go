@@ -39,6 +39,11 @@ const decodeFactor = 8
 func (a *admitter) admitArguments(ex *exchange, e *toolEntry) *verdict {
 	m := ex.msg
 	invalid := func(format string, args ...any) *verdict {
+		for i, a := range args {
+			if err, ok := a.(error); ok { // validation errors quote the input: cap before formatting
+				args[i] = capString(err.Error(), maxMessage)
+			}
+		}
 		v := refuseWith(reason.InvalidArguments, fmt.Sprintf("invalid arguments for tool %s: ", e.Name)+fmt.Sprintf(format, args...))
 		v.tool = e.Name
 		return v

@@ -2,10 +2,8 @@ package gateway
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tracegate/tracegate/gateway/audit"
 	"github.com/tracegate/tracegate/gateway/policy"
@@ -24,6 +22,8 @@ type caller struct {
 	minter     *policy.Minter
 	dispatcher *dispatcher
 	auditor    *auditor
+	catalog    *catalog            // for the downstream endpoints of a tool
+	scopes     *policy.ScopePolicy // for the scopes of its identity
 }
 
 // call runs ex's tool. A failing service is an isError result; strict mode
@@ -61,29 +61,17 @@ func (c *caller) call(ctx context.Context, ex *exchange) *mcp.CallToolResult {
 	return res
 }
 
-// dispatch mints the downstream identity and calls the service under the
-// tool's timeout with the admitted arguments.
+// dispatch calls the service under the tool's timeout with the admitted
+// arguments; every attempt carries a freshly minted downstream identity
+// (identityRequest, mintPerAttempt).
 func (c *caller) dispatch(ctx context.Context, ex *exchange) *mcp.CallToolResult {
-	e, p := ex.entry, ex.principal
-	var satisfied []string
-	if ex.decision != nil {
-		satisfied = ex.decision.Satisfied
-	}
-	token, err := c.minter.Mint(policy.IdentityRequest{
-		Principal: p,
-		Tool:      e.Canonical,
-		Audience:  e.Service,
-		TraceID:   trace.SpanContextFromContext(ctx).TraceID().String(),
-		Scopes:    satisfied,
-	})
-	if err != nil {
-		return errorResult(fmt.Errorf("%s: mint identity: %w", e.Canonical, err))
-	}
+	e := ex.entry
+	ir := c.identityRequest(ctx, ex)
 	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 	defer cancel()
 	body, err := c.dispatcher.dispatch(ctx, e, ex.args, callInfo{
-		Account:  p.Subject,
-		Identity: map[string]string{policy.IdentityMetadataKey: token},
+		Account:  ex.principal.Subject,
+		Identity: mintPerAttempt(c.minter, ir),
 	})
 	if err != nil {
 		return errorResult(err)

@@ -31,6 +31,11 @@ const (
 type Config struct {
 	// Tools configures tools by their canonical name <service>.<Endpoint>.
 	Tools map[string]ToolConfig `yaml:"tools"`
+	// ToolNameStyle is how tools are named at the MCP boundary: dotted
+	// (posts.Posts.Create, the default) or underscore (posts_Posts_Create)
+	// for clients that accept only ^[a-zA-Z0-9_-]{1,64}$. Renames in Tools
+	// win; two tools mapping to one name stop the gateway at start.
+	ToolNameStyle string `yaml:"tool_name_style"`
 	// Timeout bounds each dispatched call unless a tool sets its own (30s).
 	Timeout time.Duration `yaml:"timeout"`
 	// Trust is the policy for client trace context (parent).
@@ -53,6 +58,9 @@ type Config struct {
 	Sessions SessionConfig `yaml:"sessions"`
 	// Baggage says which client baggage reaches the services (none).
 	Baggage BaggageConfig `yaml:"baggage"`
+	// DisableFastPath sends stateless tools/call through the MCP SDK's
+	// handler instead of the gateway's fast path (same answers, slower).
+	DisableFastPath bool `yaml:"disable_fast_path"`
 	// UnauthenticatedAuditRate is how many refusals before authentication
 	// per second and client address get an audit record of their own (5);
 	// the rest are counted into one gap record per address and second.
@@ -99,6 +107,12 @@ type AuthConfig struct {
 	Leeway time.Duration `yaml:"leeway"`
 	// IntentClaim names the claim carrying the user-intent id (intent).
 	IntentClaim string `yaml:"intent_claim"`
+	// MaxTokenLifetime refuses access tokens living longer (exp-iat, or
+	// exp-now less the leeway); 0: no maximum.
+	MaxTokenLifetime time.Duration `yaml:"max_token_lifetime"`
+	// RequireTyp requires the JWS typ of access tokens, e.g. "at+jwt" (RFC
+	// 9068 §2.1); empty: not checked.
+	RequireTyp string `yaml:"require_typ"`
 	// Anonymous accepts calls without a token, as principal "anonymous".
 	// For local development only: without it the gateway refuses to start
 	// with no way to authenticate callers.
@@ -111,7 +125,8 @@ type IdentityConfig struct {
 	// KeyFile is a PEM Ed25519 private key; without it a key is generated
 	// at start (services then must fetch it from /.well-known/tracegate/jwks.json).
 	KeyFile string `yaml:"key_file"`
-	// TTL of each identity (30s, at most 60s).
+	// TTL is the longest an identity lives (30s, at most 60s); each one
+	// lives min(TTL, the tool's timeout).
 	TTL time.Duration `yaml:"ttl"`
 }
 
@@ -131,8 +146,11 @@ var (
 	ErrBadTrust    = errors.New("gateway: trust must be parent, link or ignore")
 	ErrBadToolName = errors.New("gateway: tool name must match [A-Za-z0-9_.-]{1,128}")
 	ErrDupToolName = errors.New("gateway: two tools share a name")
-	ErrNegative    = errors.New("gateway: negative limit or duration")
-	ErrBadLimit    = errors.New("gateway: max_body_bytes must not exceed max_inflight_bytes")
+	// ErrToolNameConflict: two discovered tools map to one display name.
+	ErrToolNameConflict = errors.New("gateway: two tools map to one name")
+	ErrBadNameStyle     = errors.New("gateway: tool_name_style must be dotted or underscore")
+	ErrNegative         = errors.New("gateway: negative limit or duration")
+	ErrBadLimit         = errors.New("gateway: max_body_bytes must not exceed max_inflight_bytes")
 )
 
 var toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
@@ -251,6 +269,11 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("audit: %w", err))
 		}
 	}
+	switch c.ToolNameStyle {
+	case "", StyleDotted, StyleUnderscore:
+	default:
+		errs = append(errs, fmt.Errorf("%w: %q", ErrBadNameStyle, c.ToolNameStyle))
+	}
 	seen := map[string]string{}
 	for canonical, tc := range c.Tools {
 		if tc.Timeout < 0 {
@@ -259,7 +282,7 @@ func (c Config) Validate() error {
 		if tc.Name == "" {
 			continue
 		}
-		if !toolNameRE.MatchString(tc.Name) {
+		if !toolNameRE.MatchString(tc.Name) || (c.ToolNameStyle == StyleUnderscore && !underscoreName.MatchString(tc.Name)) {
 			errs = append(errs, fmt.Errorf("%w: tools.%s.name %q", ErrBadToolName, canonical, tc.Name))
 		}
 		if other, ok := seen[tc.Name]; ok {

@@ -29,6 +29,7 @@ import (
 // way as the pipeline's own refusals.
 type front struct {
 	g         *Gateway
+	fast      *fastPath // nil when disabled
 	stateful  http.Handler
 	stateless http.Handler
 	limit     int64 // body bytes
@@ -61,6 +62,7 @@ func newFront(g *Gateway, inflight *budget) *front {
 			MaxRequestBodyBytes:          c.MaxBodyBytes,
 			PropagateRequestCancellation: true,
 		})),
+		fast:     newFastPath(g),
 		limit:    c.MaxBodyBytes,
 		depth:    c.MaxJSONDepth,
 		inflight: inflight,
@@ -96,7 +98,13 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Calls are answered once the chain has finished: span ended, audit
 	// record written.
 	iw := newInterceptor(w, ex.isCall() && ex.method != "subscriptions/listen")
-	f.g.chain.run(r.Context(), ex, func(ctx context.Context, ex *exchange) { f.toSDK(ctx, ex, iw, r) })
+	f.g.chain.run(r.Context(), ex, func(ctx context.Context, ex *exchange) {
+		if f.fast.eligible(ex) {
+			f.fast.serve(ctx, ex, iw)
+			return
+		}
+		f.toSDK(ctx, ex, iw, r)
+	})
 	if !ex.answered {
 		f.refuse(w, r, ex)
 		return
@@ -136,7 +144,7 @@ func (f *front) read(ex *exchange, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex.onDone(release)
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, f.limit))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, f.limit), r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -167,6 +175,21 @@ func (f *front) read(ex *exchange, w http.ResponseWriter, r *http.Request) {
 			ex.refuse(v)
 		}
 	}
+}
+
+// readBody reads a body of known length into one buffer of that size (a
+// growing buffer would hold up to twice the body), else reads it all.
+func readBody(r io.Reader, length int64) ([]byte, error) {
+	if length < 0 {
+		return io.ReadAll(r)
+	}
+	body := make([]byte, length)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	// The declared length must be the whole body: a longer one is cut by
+	// net/http, a shorter one fails ReadFull.
+	return body, nil
 }
 
 // modernHeaders checks the 2026-07-28 request headers against the body as

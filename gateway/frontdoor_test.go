@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -55,7 +58,7 @@ func hostileBodies() []hostile {
 			method: "tools/call", tool: "probe.Probe.Read", reason: "invalid_request", status2026: 400, status2025: 400, code: -32600},
 		{name: "_meta case variant", body: call(`{` + read + `,"arguments":{},%META%,"_META":{}}`),
 			method: "tools/call", tool: "probe.Probe.Read", reason: "invalid_request", status2026: 400, status2025: 400, code: -32600},
-		{name: "traceparent twice in _meta", body: call(`{` + read + `,"arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","traceparent":"a","TraceParent":"b"}}`),
+		{name: "traceparent twice in _meta", body: call(`{` + read + `,"arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",` + modernMeta + `,"traceparent":"a","TraceParent":"b"}}`),
 			method: "tools/call", tool: "probe.Probe.Read", reason: "invalid_request", status2026: 400, status2025: 400, code: -32600},
 		{name: "trailing data", body: call(`{`+read+`,"arguments":{},%META%}`) + ` x`,
 			method: "tools/call", tool: "probe.Probe.Read", reason: "parse_error", status2026: 400, status2025: 400, code: -32700},
@@ -270,4 +273,146 @@ func stdioPipe(t *testing.T, pe *probeEnv) (io.Writer, *bufio.Scanner) {
 		t.Fatal(err)
 	}
 	return in, sc
+}
+
+// FuzzFrontDoor checks the front door's invariant: a call reaches a service
+// only with the exact tool, method and argument bytes that admission allowed
+// for that principal. Whatever the body and headers, every request the
+// probe service receives matches one allowed audit record of the same tool
+// whose arguments are the received bytes, for the token's subject, and the
+// admin endpoint (a scope the token lacks) is never reached.
+func FuzzFrontDoor(f *testing.F) {
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","Method":"ping","params":{"name":"probe.Probe.Admin","arguments":{"limit":1}}}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"probe.Probe.Admin","NAME":"probe.Probe.Read","arguments":{}}}`,
+		`[{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"probe.Probe.Admin","arguments":{}}}]`,
+		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"probe.Probe.Read","arguments":{"limit":1.0}}} x`,
+		`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"probe.Probe.Read","arguments":{"limit":1.0,"name":"n"}}}`,
+		`{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"probe.Probe.Read","arguments":{"limit":1,"LIMIT":1e9}}}`,
+		`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"probe.Probe.Read","arguments":{"nested":{"n":2e0}},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`,
+	} {
+		f.Add([]byte(s), true, "tools/call", "probe.Probe.Read")
+		f.Add([]byte(s), false, "", "")
+		f.Add([]byte(s), true, "ping", "probe.Probe.Admin")
+	}
+	pe := newProbeEnv(f)
+	f.Fuzz(func(t *testing.T, body []byte, modern bool, method, name string) {
+		pe.sink.take()
+		pe.probe.take()
+		req := httptest.NewRequest(http.MethodPost, "/mcp", bytes.NewReader(body))
+		e := era{modern: modern}
+		pe.headers(req, e, headerSafe(method), headerSafe(name))
+		rec := httptest.NewRecorder()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			pe.handler.ServeHTTP(rec, req)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no answer within 10s for %q (modern %v, method %q, name %q)", body, modern, method, name)
+		}
+		if rec.Code >= 500 {
+			t.Fatalf("status %d for %q: %s", rec.Code, body, rec.Body.String())
+		}
+		got, recs := pe.probe.take(), pe.sink.take()
+		var allowed []audit.Record
+		for _, r := range recs {
+			if r.Kind() == audit.KindCall && r.Decision() == audit.Allow && r.Phase() != audit.PhaseIntent {
+				allowed = append(allowed, r)
+			}
+		}
+		if len(got) != len(allowed) {
+			t.Fatalf("%d requests reached the service, %d calls were allowed (%q)", len(got), len(allowed), body)
+		}
+		for i, g := range got {
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, g.Body); err != nil {
+				t.Fatalf("service received invalid JSON %q", g.Body)
+			}
+			a := allowed[i]
+			switch {
+			case g.Endpoint == "Probe.Admin":
+				t.Fatalf("the admin endpoint was reached with a probe:read token: %q", body)
+			case a.Tool() != "probe."+g.Endpoint:
+				t.Fatalf("admitted %s, dispatched %s (%q)", a.Tool(), g.Endpoint, body)
+			case a.Args() != compact.String():
+				t.Fatalf("admitted arguments %s, dispatched %s (%q)", a.Args(), compact.String(), body)
+			case g.Account != a.Subject() || a.Subject() != "alice":
+				t.Fatalf("dispatched for %q, admitted for %q", g.Account, a.Subject())
+			}
+		}
+	})
+}
+
+// headerSafe drops what cannot be an HTTP header value.
+func headerSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r > 0x7e {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// TestBaggageTrustBoundary: client baggage keys outside the allow-list
+// never reach a service; the gateway's subject and intent keys do, with the
+// token's values even when the client sent others.
+func TestBaggageTrustBoundary(t *testing.T) {
+	pe := newProbeEnv(t, func(o *gateway.Options) { o.Config.Baggage.Allow = []string{"ok"} })
+	e := era{modern: true}
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"probe.Probe.Read","arguments":{},` +
+		`"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",` + modernMeta + `,` +
+		`"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",` +
+		`"baggage":"tenant=evil,tracegate.subject=mallory,tracegate.intent.id=forged,ok=1,user.id=root"}}}`
+	status, _, ans := pe.post(t, e, []byte(body), "tools/call", "probe.Probe.Read")
+	if status != 200 || ans.Error != nil {
+		t.Fatalf("call: %d %s", status, ans.Raw)
+	}
+	got := pe.probe.take()
+	if len(got) != 1 {
+		t.Fatalf("receptions %+v", got)
+	}
+	members := map[string]string{}
+	for _, m := range strings.Split(got[0].Baggage, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(m), "=")
+		members[k] = v
+	}
+	want := map[string]string{"ok": "1", gateway.BaggageSubject: "alice", gateway.BaggageIntentID: "msg-42"}
+	if len(members) != len(want) {
+		t.Fatalf("service baggage %q, want exactly %v", got[0].Baggage, want)
+	}
+	for k, v := range want {
+		if members[k] != v {
+			t.Fatalf("service baggage %q: %s=%q, want %q", got[0].Baggage, k, members[k], v)
+		}
+	}
+}
+
+// TestIntegerNormalisation: a number the schema types as integer but sent as
+// 1.0 or 1e0 (which JSON Schema accepts and Go's decoder refuses) reaches
+// the service as an integer, and the audit record holds the same bytes.
+func TestIntegerNormalisation(t *testing.T) {
+	pe := newProbeEnv(t)
+	for _, e := range pe.eras(t) {
+		for args, want := range map[string]string{
+			`{"limit":1.0}`:                  `{"limit":1}`,
+			`{"limit":1e0,"name":"x"}`:       `{"limit":1,"name":"x"}`,
+			`{"nested":{"n":-2.000E+1}}`:     `{"nested":{"n":-20}}`,
+			`{"limit":3}`:                    `{"limit":3}`,
+			`{ "name" : "1.5", "limit":0.0}`: `{ "name" : "1.5", "limit":0}`,
+		} {
+			pe.sink.take()
+			body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"probe.Probe.Read","arguments":` + args + `,` + e.meta() + `}}`
+			status, _, ans := pe.post(t, e, []byte(body), "tools/call", "probe.Probe.Read")
+			if status != 200 || ans.Error != nil || (ans.Result != nil && ans.Result.IsError) {
+				t.Fatalf("%s %s: %d %s", e.name, args, status, ans.Raw)
+			}
+			got := pe.probe.take()
+			if len(got) != 1 || string(got[0].Body) != want {
+				t.Fatalf("%s %s: service received %+v, want %s", e.name, args, got, want)
+			}
+		}
+	}
 }

@@ -132,7 +132,8 @@ func (g *Gateway) build() error {
 		baseline: c.Auth.BaselineScopes, listUncallable: c.Policy.ListUncallable}
 	g.auditor = &auditor{recorder: g.recorder, policyHash: hashPolicy(c.Policy), logger: o.Logger,
 		anon: newAnonAudit(c.UnauthenticatedAuditRate, g.recorder, o.Logger)}
-	g.caller = &caller{recorder: g.recorder, minter: g.minter, dispatcher: &dispatcher{client: o.Client}, auditor: g.auditor}
+	g.caller = &caller{recorder: g.recorder, minter: g.minter, dispatcher: &dispatcher{client: o.Client}, auditor: g.auditor,
+		catalog: g.catalog, scopes: g.admitter.scopes}
 	g.pipeline()
 	g.front = newFront(g, inflight)
 	return nil
@@ -182,7 +183,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	g.wg.Go(func() { g.auditor.anon.run(run) })
 	g.wg.Go(func() { g.sweepSessions(run) })
 	<-watching
-	if err := g.discovery.syncAll(); err != nil {
+	if err := g.discovery.syncAll(); err != nil { // includes tools left out for their names: a clear error at start
 		stop()
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -207,5 +208,58 @@ func TestGoMicroGatewayMetadata(t *testing.T) {
 	if get(gateway.ToolNameKey) != "users.Users.List" || get(gateway.AccountIDKey) != "anonymous" ||
 		get(gateway.TraceIDKey) != span.SpanContext.TraceID().String() {
 		t.Fatalf("metadata = %v, want tool, account and trace id %s", mds[0], span.SpanContext.TraceID())
+	}
+}
+
+// TestTraceIDWithoutTracing: used as a library the go-micro way (no
+// TraceProvider), every audit record still has a W3C trace and span id, the
+// same trace id reaches the service as Mcp-Trace-Id, and a caller's trace id
+// is continued.
+func TestTraceIDWithoutTracing(t *testing.T) {
+	var mu sync.Mutex
+	var recs []gateway.AuditRecord
+	e := newEnv(t, func(o *gateway.Options) {
+		o.TraceProvider, o.LoggerProvider = nil, nil
+		o.AuditFunc = func(r gateway.AuditRecord) { mu.Lock(); recs = append(recs, r); mu.Unlock() }
+	})
+	cs := e.connect(t, nil)
+	before := len(e.seen.all())
+	call(t, cs, "users.Users.List", map[string]any{}, nil)
+	const caller = "4bf92f3577b34da6a3ce929d0e0e4736"
+	_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "users.Users.List", Arguments: map[string]any{},
+		Meta: mcp.Meta{"traceparent": "00-" + caller + "-00f067aa0ba902b7-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var calls []gateway.AuditRecord
+	for _, r := range recs {
+		if r.Tool == "users.Users.List" {
+			calls = append(calls, r)
+		}
+	}
+	if len(calls) != 2 {
+		t.Fatalf("call records %+v", calls)
+	}
+	zero := strings.Repeat("0", 32)
+	for _, r := range calls {
+		if len(r.TraceID) != 32 || r.TraceID == zero || len(r.SpanID) != 16 || r.SpanID == zero[:16] {
+			t.Fatalf("record without a trace context: %+v", r)
+		}
+	}
+	if calls[1].TraceID != caller {
+		t.Fatalf("caller's trace not continued: %s", calls[1].TraceID)
+	}
+	var sent []string
+	for _, md := range e.seen.all()[before:] {
+		for k, v := range md {
+			if strings.EqualFold(k, gateway.TraceIDKey) {
+				sent = append(sent, v)
+			}
+		}
+	}
+	if len(sent) < 2 || sent[0] != calls[0].TraceID || sent[len(sent)-1] != caller {
+		t.Fatalf("Mcp-Trace-Id sent %v, records %s %s", sent, calls[0].TraceID, calls[1].TraceID)
 	}
 }

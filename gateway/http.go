@@ -13,11 +13,12 @@ const (
 	MCPPath          = "/mcp"
 	IdentityJWKSPath = "/.well-known/tracegate/jwks.json"
 	HealthPath       = "/healthz"
+	ReadyPath        = "/readyz"
 )
 
 // Handler returns the gateway's HTTP handler: MCP at /mcp (both protocol
 // eras), the RFC 9728 protected resource metadata, the JWKS of downstream
-// identities, and a liveness probe.
+// identities, a liveness probe (/healthz) and a readiness probe (/readyz).
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(MCPPath, g.front)
@@ -31,6 +32,7 @@ func (g *Gateway) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	mux.HandleFunc("GET "+ReadyPath, g.serveReady)
 	return mux
 }
 
@@ -73,4 +75,19 @@ func (g *Gateway) resourceMetadata(r *http.Request) *policy.ProtectedResourceMet
 		sort.Strings(scopes)
 	}
 	return policy.NewProtectedResourceMetadata(g.resource(r), servers, scopes)
+}
+
+// serveReady is the readiness probe: 503 with the reason while the gateway
+// cannot serve calls as configured (the audit log cannot be written, so
+// strict-mode calls are refused), 200 otherwise. /healthz stays a liveness
+// probe: the process is up.
+func (g *Gateway) serveReady(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := g.recorder.Ready(); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "not ready: "+err.Error()+"\n")
+		return
+	}
+	_, _ = io.WriteString(w, "ready\n")
 }

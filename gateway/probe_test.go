@@ -40,20 +40,26 @@ type reception struct {
 	Endpoint string
 	Body     []byte
 	Account  string
+	Baggage  string // the W3C baggage the service received
 }
 
 // Probe is a go-micro service without gateway/guard (the worst case: only
 // the gateway protects it) that records every request byte for byte.
 type Probe struct {
-	mu  sync.Mutex
-	got []reception
+	mu     sync.Mutex
+	got    []reception
+	onCall func() // runs inside each call, when set
 }
 
 func (p *Probe) record(ctx context.Context, endpoint string, req *json.RawMessage, rsp *json.RawMessage) error {
 	md, _ := metadata.FromContext(ctx)
 	acct, _ := md.Get(gateway.AccountIDKey)
+	bag, _ := md.Get("baggage")
 	p.mu.Lock()
-	p.got = append(p.got, reception{Endpoint: endpoint, Body: bytes.Clone(*req), Account: acct})
+	if p.onCall != nil {
+		p.onCall()
+	}
+	p.got = append(p.got, reception{Endpoint: endpoint, Body: bytes.Clone(*req), Account: acct, Baggage: bag})
 	p.mu.Unlock()
 	*rsp = json.RawMessage(`{"ok":true}`)
 	return nil
@@ -156,10 +162,14 @@ type era struct {
 	session string
 }
 
-// metaFor is the params._meta each era's requests carry.
+// modernMeta is what a 2026-07-28 request carries in _meta besides the
+// protocol version.
+const modernMeta = `"io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"raw","version":"1"}`
+
+// meta is the params._meta each era's requests carry.
 func (e era) meta() string {
 	if e.modern {
-		return `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}`
+		return `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",` + modernMeta + `}`
 	}
 	return `"_meta":{}`
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/rand"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -124,8 +125,32 @@ func (t *tracing) begin(ctx context.Context, ex *exchange) context.Context {
 		opts = append(opts, trace.WithNewRoot())
 	}
 	ex.clientBaggage = t.baggage.fromClient(remote, t.trust == TrustParent)
+	parent := trace.SpanContextFromContext(ctx)
 	ctx, ex.span = t.tracer.Start(ctx, spanName(ex), opts...)
+	if sc := ex.span.SpanContext(); !ex.span.IsRecording() && (!sc.IsValid() || sc.SpanID() == parent.SpanID()) {
+		// No recording tracer (a no-op provider, as when used as a library
+		// the go-micro way): the request still gets its own W3C trace
+		// context, continuing the caller's trace, for the audit record,
+		// the downstream metadata and the downstream identity.
+		ex.span = trace.SpanFromContext(trace.ContextWithSpanContext(ctx, syntheticSpanContext(parent)))
+		ctx = trace.ContextWithSpan(ctx, ex.span)
+	}
 	return t.withBaggage(ctx, ex)
+}
+
+// syntheticSpanContext is a fresh span id in parent's trace (or a new random
+// trace), sampled as the parent says (sampled when there is none).
+func syntheticSpanContext(parent trace.SpanContext) trace.SpanContext {
+	var tid trace.TraceID
+	var sid trace.SpanID
+	_, _ = rand.Read(sid[:])
+	flags := trace.FlagsSampled
+	if parent.IsValid() {
+		tid, flags = parent.TraceID(), parent.TraceFlags()
+	} else {
+		_, _ = rand.Read(tid[:])
+	}
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: flags})
 }
 
 // spanName follows the MCP conventions, "{mcp.method.name} {target}", with
@@ -146,6 +171,7 @@ func spanName(ex *exchange) string {
 
 func (t *tracing) attributes(ex *exchange) []attribute.KeyValue {
 	attrs := make([]attribute.KeyValue, 0, 12)
+	attrs = append(attrs, telemetry.EvidenceKey.Bool(true)) // never sampled away (telemetry.EvidenceSampler)
 	if ex.method != "" {
 		attrs = append(attrs, semconv.McpMethodNameKey.String(ex.method))
 	}

@@ -83,9 +83,13 @@ type verdict struct {
 	cause      error // the policy error, for the challenge's error code
 }
 
+// maxMessage caps a refusal's message (it is also the span status and may
+// quote the client's input, e.g. a schema validation error).
+const maxMessage = 1024
+
 // refuseWith builds a verdict for why with a message for the client.
 func refuseWith(why reason.Reason, message string) *verdict {
-	return &verdict{reason: why, message: message}
+	return &verdict{reason: why, message: capString(message, maxMessage)}
 }
 
 // policyVerdict turns a policy error (authentication, authorization,

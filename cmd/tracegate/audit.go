@@ -31,10 +31,14 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return parseExit(err)
 		}
 		if fs.NArg() == 0 {
-			fmt.Fprintln(stderr, "usage: tracegate audit verify [--key pub.pem] [--json] FILE...")
+			fmt.Fprintln(stderr, "usage: tracegate audit verify [--key pub.pem] [--mac-key mac.key] [--expect-head HASH] "+
+				"[--min-records N] [--witness JAEGER_URL] [--allow-unsigned-tail] [--json] FILE...")
 			return 2
 		}
-		return audit.RunVerify(stdout, o, fs.Args())
+		if o.WitnessURL != "" {
+			o.Witness = search.Witness{URL: o.WitnessURL, Service: o.WitnessService, Since: o.WitnessSince}
+		}
+		return audit.RunVerifyContext(ctx, stdout, o, fs.Args())
 	case "search":
 		fs := flag.NewFlagSet("audit search", flag.ContinueOnError)
 		fs.SetOutput(stderr)
