@@ -2,9 +2,11 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/tracegate/tracegate/gateway"
+	"github.com/tracegate/tracegate/gateway/policy"
 )
 
 // TestListUncallable: by default tools/list hides the tools a token cannot
@@ -47,5 +49,25 @@ func TestListUncallable(t *testing.T) {
 				t.Fatal("a callable tool is marked")
 			}
 		}
+	}
+}
+
+// TestUnknownToolsShareOneLimitKey: calls of tools the catalog does not
+// hold count against the caller's limits under one shared key, so hostile
+// names neither escape the limit nor grow the limiter.
+func TestUnknownToolsShareOneLimitKey(t *testing.T) {
+	pe := newProbeEnv(t, func(o *gateway.Options) {
+		o.Config.Policy.RateLimit.AccountTool = []policy.ToolLimit{{Tool: "*", Limit: policy.Limit{Rate: 0.001, Burst: 2}}}
+	})
+	e := era{modern: true}
+	var reasons []string
+	for i := range 3 {
+		name := "nope.Nope.N" + strings.Repeat("x", i)
+		body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + name + `","arguments":{},` + e.meta() + `}}`
+		_, _, ans := pe.post(t, e, []byte(body), "tools/call", name)
+		reasons = append(reasons, ans.reason())
+	}
+	if strings.Join(reasons, ",") != "unknown_tool,unknown_tool,rate_limited" {
+		t.Fatalf("reasons %v, want two unknown_tool then rate_limited", reasons)
 	}
 }
