@@ -71,3 +71,23 @@ func TestUnknownToolsShareOneLimitKey(t *testing.T) {
 		t.Fatalf("reasons %v, want two unknown_tool then rate_limited", reasons)
 	}
 }
+
+// TestRateLimitEventOnAllowedCall: the rate-limit event of an allowed call
+// names the bucket that applied (the tightest), with its limit and burst.
+func TestRateLimitEventOnAllowedCall(t *testing.T) {
+	e := newEnv(t, func(o *gateway.Options) {
+		o.Config.Policy.RateLimit.AccountTool = []policy.ToolLimit{{Tool: "users.Users.List", Limit: policy.Limit{Rate: 5, Burst: 20}}}
+	})
+	cs := e.connect(t, nil)
+	e.capture.Reset()
+	call(t, cs, "users.Users.List", map[string]any{}, nil)
+	ev := e.capture.LogsNamed(gateway.EventRateLimitDecision)
+	if len(ev) != 1 {
+		t.Fatalf("%d rate-limit events", len(ev))
+	}
+	a := oteltestAttrs(ev[0])
+	if a["tracegate.ratelimit.decision"] != "allowed" || a["tracegate.ratelimit.kind"] == "" ||
+		a["tracegate.ratelimit.limit"] != "5" || a["tracegate.ratelimit.burst"] != "20" {
+		t.Fatalf("event %v", a)
+	}
+}
