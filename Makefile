@@ -13,6 +13,7 @@ deps:
 	scripts/deps.sh
 	scripts/node.sh install
 	scripts/inspector.sh install
+	scripts/tsclient.sh install
 
 vet:
 	$(GO) vet ./...
@@ -20,11 +21,15 @@ vet:
 
 unit:
 	$(GO) test -race -count=1 ./...
+	# memory bounds are measured without the race detector (it multiplies allocations)
+	$(GO) test -count=1 -run '^TestMemory' ./gateway/
 	cd e2e/peer && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 fuzz:
 	$(GO) test -race -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./telemetry/
 	$(GO) test -race -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./gateway/
+	$(GO) test -race -run '^$$' -fuzz '^FuzzFrontDoor$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./gateway/
+	$(GO) test -race -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./gateway/internal/wire/
 
 e2e:
 	scripts/jaeger.sh run -- $(GO) test -race -count=1 -tags e2e $(E2E)

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"fmt"
 	"log"
 	"slices"
 	"sort"
@@ -86,30 +87,35 @@ func (c *catalog) services() []string {
 }
 
 // replaceService makes entries the tools of service: new and changed tools are
-// (re)registered, vanished ones removed. A name owned by another service is
-// skipped with a logged reason.
-func (c *catalog) replaceService(service string, entries []*toolEntry) {
-	if c.replace(service, entries) && c.warm != nil {
+// (re)registered, vanished ones removed. A name owned by another tool is
+// skipped, logged and returned as an [ErrToolNameConflict].
+func (c *catalog) replaceService(service string, entries []*toolEntry) []error {
+	added, conflicts := c.replace(service, entries)
+	for _, err := range conflicts {
+		c.logger.Print(err)
+	}
+	if added && c.warm != nil {
 		if err := c.warm(service); err != nil {
 			c.logger.Print(err)
 		}
 	}
+	return conflicts
 }
 
 // replace does replaceService's work under the lock and tells whether the
 // service is new in the catalog.
-func (c *catalog) replace(service string, entries []*toolEntry) (added bool) {
+func (c *catalog) replace(service string, entries []*toolEntry) (added bool, conflicts []error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	keep := map[string]bool{}
 	var names []string
 	for _, e := range entries {
 		if cur, ok := c.byName[e.Name]; ok && cur.Service != service {
-			c.logger.Printf("skipping tool %s (%s): name already used by %s", e.Name, e.Canonical, cur.Canonical)
+			conflicts = append(conflicts, fmt.Errorf("%w: skipping %s: its name %q is %s's", ErrToolNameConflict, e.Canonical, e.Name, cur.Canonical))
 			continue
 		}
 		if keep[e.Name] {
-			c.logger.Printf("skipping tool %s (%s): duplicate name in service %s", e.Name, e.Canonical, service)
+			conflicts = append(conflicts, fmt.Errorf("%w: skipping %s: its name %q is taken in service %s", ErrToolNameConflict, e.Canonical, e.Name, service))
 			continue
 		}
 		keep[e.Name] = true
@@ -140,11 +146,11 @@ func (c *catalog) replace(service string, entries []*toolEntry) (added bool) {
 	}
 	if len(names) == 0 {
 		delete(c.byService, service)
-		return false
+		return false, conflicts
 	}
 	_, known := c.byService[service]
 	c.byService[service] = names
-	return !known
+	return !known, conflicts
 }
 
 // downstream returns the endpoints a call of e may reach after the entry

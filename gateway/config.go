@@ -33,6 +33,11 @@ const (
 type Config struct {
 	// Tools configures tools by their canonical name <service>.<Endpoint>.
 	Tools map[string]ToolConfig `yaml:"tools"`
+	// ToolNameStyle is how tools are named at the MCP boundary: dotted
+	// (posts.Posts.Create, the default) or underscore (posts_Posts_Create)
+	// for clients that accept only ^[a-zA-Z0-9_-]{1,64}$. Renames in Tools
+	// win; two tools mapping to one name stop the gateway at start.
+	ToolNameStyle string `yaml:"tool_name_style"`
 	// Timeout bounds each dispatched call unless a tool sets its own (30s).
 	Timeout time.Duration `yaml:"timeout"`
 	// Trust is the policy for client trace context (parent).
@@ -159,10 +164,13 @@ var (
 	ErrBadTrust    = errors.New("gateway: trust must be parent, link or ignore")
 	ErrBadToolName = errors.New("gateway: tool name must match [A-Za-z0-9_.-]{1,128}")
 	ErrDupToolName = errors.New("gateway: two tools share a name")
-	ErrNegative    = errors.New("gateway: negative limit or duration")
-	ErrBadLimit    = errors.New("gateway: max_body_bytes must not exceed max_inflight_bytes")
-	ErrReplicaID   = errors.New("gateway: replica_id must match [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, and is required with replicas > 1")
-	ErrReplicaKey  = errors.New("gateway: replicas > 1 need sessions.key_file, the session key all replicas share")
+	// ErrToolNameConflict: two discovered tools map to one display name.
+	ErrToolNameConflict = errors.New("gateway: two tools map to one name")
+	ErrBadNameStyle     = errors.New("gateway: tool_name_style must be dotted or underscore")
+	ErrNegative         = errors.New("gateway: negative limit or duration")
+	ErrBadLimit         = errors.New("gateway: max_body_bytes must not exceed max_inflight_bytes")
+	ErrReplicaID        = errors.New("gateway: replica_id must match [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, and is required with replicas > 1")
+	ErrReplicaKey       = errors.New("gateway: replicas > 1 need sessions.key_file, the session key all replicas share")
 )
 
 var replicaIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
@@ -300,6 +308,11 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("audit: %w", err))
 		}
 	}
+	switch c.ToolNameStyle {
+	case "", StyleDotted, StyleUnderscore:
+	default:
+		errs = append(errs, fmt.Errorf("%w: %q", ErrBadNameStyle, c.ToolNameStyle))
+	}
 	seen := map[string]string{}
 	for canonical, tc := range c.Tools {
 		if tc.Timeout < 0 {
@@ -308,7 +321,7 @@ func (c Config) Validate() error {
 		if tc.Name == "" {
 			continue
 		}
-		if !toolNameRE.MatchString(tc.Name) {
+		if !toolNameRE.MatchString(tc.Name) || (c.ToolNameStyle == StyleUnderscore && !underscoreName.MatchString(tc.Name)) {
 			errs = append(errs, fmt.Errorf("%w: tools.%s.name %q", ErrBadToolName, canonical, tc.Name))
 		}
 		if other, ok := seen[tc.Name]; ok {

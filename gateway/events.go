@@ -69,8 +69,12 @@ func emitDecision(ctx context.Context, em emitter, ex *exchange) {
 	}
 	decision, why := decisionAllow, reason.Reason("")
 	attrs := who
-	if ex.tool != "" {
-		attrs = append(attrs, KeyTool.String(ex.tool))
+	tool := ex.tool
+	if ex.entry != nil {
+		tool = ex.entry.Canonical // events, like audit records, name the canonical tool
+	}
+	if tool != "" {
+		attrs = append(attrs, KeyTool.String(tool))
 	}
 	if d := ex.decision; d != nil {
 		why = d.Reason
@@ -96,7 +100,7 @@ func emitDecision(ctx context.Context, em emitter, ex *exchange) {
 		}
 		span.SetAttributes(KeyRateDecision.String(outcome))
 		em.EmitSeverity(ctx, severity(l.Allowed), EventRateLimitDecision,
-			KeyTool.String(ex.tool),
+			KeyTool.String(tool),
 			KeySubject.String(ex.principal.Subject),
 			KeyRateDecision.String(outcome),
 			KeyRateKind.String(string(l.Kind)),

@@ -189,7 +189,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	g.wg.Go(func() { g.auditor.anon.run(run) })
 	g.wg.Go(func() { g.sweepSessions(run) })
 	<-watching
-	if err := g.discovery.syncAll(); err != nil {
+	if err := g.discovery.syncAll(); err != nil { // includes tools left out for their names: a clear error at start
 		stop()
 		return err
 	}

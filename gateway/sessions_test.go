@@ -142,3 +142,35 @@ func deleteSession(t *testing.T, url, token, session string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestUnauthenticatedFloodIsCountedNotDropped: refusals before
+// authentication get audit records up to the per-address rate; the rest are
+// counted into gap records, so every refusal is accounted for.
+func TestUnauthenticatedFloodIsCountedNotDropped(t *testing.T) {
+	pe := newProbeEnv(t, func(o *gateway.Options) { o.Config.UnauthenticatedAuditRate = 5 })
+	const n = 60
+	for range n {
+		c := &rawClient{url: pe.url, token: "forged"}
+		if r := c.callTool(t, "probe.Probe.Read", map[string]any{}); r.Status != http.StatusUnauthorized {
+			t.Fatalf("status %s", r)
+		}
+	}
+	var single, counted uint64
+	deadline := time.Now().Add(20 * time.Second)
+	for single+counted < n && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		for _, r := range pe.sink.take() {
+			if r.Reason() != "unauthenticated" || r.Decision() != audit.Deny || r.Peer() != "127.0.0.1" {
+				t.Fatalf("unexpected record %v", describe([]audit.Record{r}))
+			}
+			if r.Kind() == audit.KindGap {
+				counted += r.Dropped()
+			} else {
+				single++
+			}
+		}
+	}
+	if single+counted != n || single >= n || counted == 0 {
+		t.Fatalf("%d individual records + %d counted, want %d in all with most counted", single, counted, n)
+	}
+}

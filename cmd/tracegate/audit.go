@@ -12,9 +12,14 @@ import (
 
 // auditCmd runs `tracegate audit verify|search`.
 func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const usage = "usage: tracegate audit verify|search [flags] (tracegate audit verify -h, tracegate audit search -h)"
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: tracegate audit verify|search [flags]")
+		fmt.Fprintln(stderr, usage)
 		return 2
+	}
+	if isHelp(args[0]) {
+		fmt.Fprintln(stdout, usage)
+		return 0
 	}
 	switch args[0] {
 	case "verify":
@@ -23,7 +28,7 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		var o audit.VerifyOptions
 		o.RegisterFlags(fs)
 		if err := fs.Parse(args[1:]); err != nil {
-			return 2
+			return parseExit(err)
 		}
 		if fs.NArg() == 0 {
 			fmt.Fprintln(stderr, "usage: tracegate audit verify [--key pub.pem] [--mac-key mac.key] [--expect-head HASH] "+
@@ -41,7 +46,7 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		var o search.Options
 		o.RegisterFlags(fs)
 		if err := fs.Parse(args[1:]); err != nil {
-			return 2
+			return parseExit(err)
 		}
 		if err := search.Run(ctx, stdout, o); err != nil {
 			fmt.Fprintf(stderr, "tracegate audit search: %v\n", err)

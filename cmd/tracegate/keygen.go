@@ -23,7 +23,7 @@ func keygen(args []string, stdout, stderr io.Writer) int {
 	sessionOut := fs.String("session-key-out", "", "session key file to write, shared by replicas (sessions.key_file, --session-key)")
 	ifMissing := fs.Bool("if-missing", false, "keep files that exist and write only the missing ones (a container's one-shot key job)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	none := func() bool { return *out == "" && *macOut == "" && *sessionOut == "" }
 	if *ifMissing && !none() {

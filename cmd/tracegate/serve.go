@@ -25,7 +25,7 @@ func serve(ctx context.Context, args []string, stdin io.ReadCloser, stdout, stde
 	logger := log.New(stderr, "tracegate: ", log.LstdFlags)
 	f, err := parseServeFlags(args, stderr)
 	if err != nil {
-		return 2
+		return parseExit(err)
 	}
 	logger.Print(tuneRuntime(thisProcess()))
 	cfg, err := f.gatewayConfig()

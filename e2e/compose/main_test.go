@@ -6,6 +6,7 @@ import (
 	"github.com/tracegate/tracegate/internal/microkit/microkittest"
 )
 
-// TestMain checks for leaks; the replica tests import the gateway package
-// (its audit-path rule), which brings go-micro's package-level goroutines.
+// The local run starts go-micro services, whose package initialisation
+// starts a cache janitor that never stops (the replica tests' import of the
+// gateway package does too).
 func TestMain(m *testing.M) { microkittest.VerifyTestMain(m) }

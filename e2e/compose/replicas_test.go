@@ -20,8 +20,9 @@ import (
 const (
 	replicasProfile = "replicas"
 	balancer        = "gateways"
-	replicasIssuer  = "http://gateways-auth:9091"
-	replicasRes     = "http://gateways:8088/mcp"
+	replicasIssuer  = "http://127.0.0.1:9091"
+	replicasRes     = "http://127.0.0.1:8088/mcp"
+	replicasJWKS    = "http://gateways-auth:9091/jwks.json"
 	redisURL        = "redis://redis:6379/0"
 	haproxyCfg      = "/usr/local/etc/haproxy/haproxy.cfg"
 )
@@ -51,8 +52,9 @@ func TestComposeReplicasProfile(t *testing.T) {
 
 // TestComposeReplicas: each replica is the gateway binary with its own
 // replica id and audit file, the replica count, the shared Redis, the
-// shared session and identity keys, a drain delay, and the replicas'
-// issuer and resource (the balancer's URL).
+// shared session and identity keys, a drain delay, the demo gateway's
+// configuration, and the replicas' issuer (its JWKS by internal name) and
+// resource (the balancer's URL on the host).
 func TestComposeReplicas(t *testing.T) {
 	p := loadProject(t, replicasProfile)
 	single := service(t, p, "gateway")
@@ -93,8 +95,15 @@ func TestComposeReplicas(t *testing.T) {
 		if got, want := mustFlag(t, name, cmd, "identity-key"), mustFlag(t, "gateway", single.Command, "identity-key"); got != want {
 			t.Errorf("%s: identity key %s, the gateway's %s: the services trust one key", name, got, want)
 		}
-		if mustFlag(t, name, cmd, "auth-issuer") != replicasIssuer || mustFlag(t, name, cmd, "auth-resource") != replicasRes {
-			t.Errorf("%s: issuer/resource in %q", name, cmd)
+		if mustFlag(t, name, cmd, "auth-issuer") != replicasIssuer || mustFlag(t, name, cmd, "auth-resource") != replicasRes ||
+			mustFlag(t, name, cmd, "auth-jwks-url") != replicasJWKS {
+			t.Errorf("%s: issuer/JWKS/resource in %q", name, cmd)
+		}
+		if got, want := mustFlag(t, name, cmd, "config"), mustFlag(t, "gateway", single.Command, "config"); got != want ||
+			!slices.ContainsFunc(s.Volumes, func(v types.ServiceVolumeConfig) bool {
+				return v.Type == types.VolumeTypeBind && v.Target == got && v.ReadOnly && v.Source == filepath.Join(repoRoot(t), "docker", "gateway.yaml")
+			}) {
+			t.Errorf("%s: --config %s, want the demo gateway's %s mounted read-only", name, got, want)
 		}
 		checkReachable(t, "replica", "http://"+name+":8080/mcp", name, mustFlag(t, name, cmd, "addr"))
 		if len(s.Ports) > 0 {
@@ -114,7 +123,9 @@ func TestComposeReplicas(t *testing.T) {
 	if mustFlag(t, "gateways-auth", as.Command, "issuer") != replicasIssuer || mustFlag(t, "gateways-auth", as.Command, "audience") != replicasRes {
 		t.Errorf("gateways-auth command %q: issuer %s, audience %s expected", as.Command, replicasIssuer, replicasRes)
 	}
-	checkReachable(t, "issuer", replicasIssuer, "gateways-auth", mustFlag(t, "gateways-auth", as.Command, "addr"))
+	checkHostURL(t, "replicas' issuer", replicasIssuer, as, mustFlag(t, "gateways-auth", as.Command, "addr"))
+	checkReachable(t, "replicas' JWKS", replicasJWKS, "gateways-auth", mustFlag(t, "gateways-auth", as.Command, "addr"))
+	checkHostURL(t, "replicas' resource", replicasRes, service(t, p, balancer), env(service(t, p, balancer), "TRACEGATE_LB_BIND"))
 	if _, ok := p.Volumes["replica-audit"]; !ok {
 		t.Error("volume replica-audit is not declared")
 	}

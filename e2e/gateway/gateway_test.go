@@ -5,6 +5,7 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tracegate/tracegate/gateway/audit/search"
 	"github.com/tracegate/tracegate/internal/jaegertest"
@@ -230,4 +232,47 @@ func TestGatewayInJaeger(t *testing.T) {
 			t.Fatalf("audit search --decision deny:\n%s", out.String())
 		}
 	})
+}
+
+// TestUnsampledParentCannotHideEvidence: a client that sends its trace
+// context with the sampled flag off (00-…-…-00) cannot make the gateway's
+// span, decision events and audit event vanish from Jaeger: an allowed and a
+// denied call are both found by trace id and by audit search.
+func TestUnsampledParentCannotHideEvidence(t *testing.T) {
+	s := startStack(t)
+	cs := s.connect(t, s.token(t, "eve", "blog:read", "hidden-msg"), nil)
+	traces := map[string]string{}
+	for _, tool := range []string{"users.Users.List", "users.Users.Create"} {
+		var tid trace.TraceID
+		var sid trace.SpanID
+		_, _ = rand.Read(tid[:])
+		_, _ = rand.Read(sid[:])
+		tp := "00-" + tid.String() + "-" + sid.String() + "-00"
+		args := map[string]any{}
+		if tool == "users.Users.Create" {
+			args = map[string]any{"name": "eve", "email": "eve@example.com"}
+		}
+		_, _ = cs.CallTool(context.Background(), &mcp.CallToolParams{Name: tool, Arguments: args, Meta: mcp.Meta{"traceparent": tp}})
+		traces[tool] = tid.String()
+	}
+	s.flushAll(t)
+	for tool, id := range traces {
+		tr := s.waitTrace(t, id, "tracegate")
+		gw, ok := tr.SpanBy("tracegate", "tools/call "+tool, "server")
+		if !ok {
+			t.Fatalf("%s: no gateway span in trace %s:\n%s", tool, id, tr)
+		}
+		if len(eventsNamed(gw, "tracegate.audit")) != 1 {
+			t.Fatalf("%s: audit event missing on the gateway span", tool)
+		}
+	}
+	var out bytes.Buffer
+	if err := search.Run(context.Background(), &out, search.Options{JaegerURL: s.j.URL, Service: "tracegate", Since: time.Hour, Intent: "hidden-msg", Limit: 100}); err != nil {
+		t.Fatal(err)
+	}
+	for tool := range traces {
+		if !strings.Contains(out.String(), tool) {
+			t.Fatalf("audit search by intent misses %s:\n%s", tool, out.String())
+		}
+	}
 }

@@ -71,7 +71,8 @@ func startStack(t *testing.T) *stack {
 	s.addFlush(agent)
 	s.agent = agent.TracerProvider.Tracer("e2e-agent")
 
-	gp, _ := e2etest.Providers(t, "tracegate")
+	// The gateway samples as `tracegate serve` does: its own spans always.
+	gp, _ := e2etest.Providers(t, "tracegate", telemetry.WithSampler(audit.CheckpointSampler(telemetry.EvidenceSampler(nil))))
 	s.addFlush(gp)
 	s.audit = filepath.Join(t.TempDir(), "audit.jsonl")
 	cfg := gateway.DefaultConfig()

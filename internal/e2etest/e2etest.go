@@ -26,9 +26,11 @@ const FlushTimeout = 15 * time.Second
 // where the OTEL_* variables point (jaegertest.Jaeger.Setenv). flush shuts
 // the providers down, exporting what they hold; it runs once, at the latest
 // when the test ends.
-func Providers(t testing.TB, service string) (p telemetry.Providers, flush func()) {
+// opts are passed to telemetry.Setup after the service name (e.g. the
+// gateway's sampler).
+func Providers(t testing.TB, service string, opts ...telemetry.SetupOption) (p telemetry.Providers, flush func()) {
 	t.Helper()
-	p, shutdown, err := telemetry.Setup(context.Background(), telemetry.WithServiceName(service))
+	p, shutdown, err := telemetry.Setup(context.Background(), append([]telemetry.SetupOption{telemetry.WithServiceName(service)}, opts...)...)
 	if err != nil {
 		t.Fatalf("telemetry.Setup(%s): %v", service, err)
 	}
