@@ -82,6 +82,9 @@ func TestReplicas(t *testing.T) {
 	s.waitServing(t, r3)
 	s.lb.waitStatus(t, map[string]string{"r1": "UP", "r3": "UP"})
 	load.waitMore(t, 60)
+	if !waitFor(2*time.Minute, func() bool { return ts.calls.Load() >= 300 }) {
+		t.Fatalf("the TypeScript client made %d calls", ts.calls.Load())
+	}
 	load.finish()
 	tsr := ts.finish(t)
 
@@ -113,7 +116,7 @@ func TestReplicas(t *testing.T) {
 func checkTS(t *testing.T, r tsReport) {
 	t.Helper()
 	if r.Error != "" || r.ProtocolVersion != "2025-11-25" || r.Initializes != 1 || len(r.Sessions) != 1 ||
-		r.FinalSession != r.Sessions[0] || !r.Deleted || len(r.Calls) < 200 {
+		r.FinalSession != r.Sessions[0] || !r.Deleted || len(r.Calls) < 300 {
 		t.Fatalf("TypeScript client: error %q, version %q, %d initializes, sessions %v (final %q), deleted %v, %d calls",
 			r.Error, r.ProtocolVersion, r.Initializes, r.Sessions, r.FinalSession, r.Deleted, len(r.Calls))
 	}
