@@ -3,6 +3,8 @@ package gateway_test
 import (
 	"bufio"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -389,5 +391,78 @@ func TestSessionsAdoptedWithoutStore(t *testing.T) {
 	thief := &rawClient{url: rs.urls[1], token: rs.token(t, "mallory"), session: c.session}
 	if r := thief.post(t, "ping", map[string]any{}); r.Status != http.StatusNotFound {
 		t.Fatalf("another principal: %s", r)
+	}
+}
+
+// TestDrain: on shutdown with a drain delay, /readyz answers 503 at once
+// while requests are still served (a balancer takes the replica out of
+// rotation first), then the GET streams end and the server stops cleanly.
+func TestDrain(t *testing.T) {
+	const delay = 1500 * time.Millisecond
+	rs := newReplicaSet(t, 1, func(o *gateway.Options) { o.Config.DrainDelay = delay })
+	gw := rs.env.gw
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- gw.ServeListener(ctx, ln) }()
+	t.Cleanup(cancel)
+
+	c := &rawClient{url: base, token: rs.token(t, "alice")}
+	c.initialize(t)
+	req, _ := http.NewRequest(http.MethodGet, base+"/mcp", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Mcp-Session-Id", c.session)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET stream: %v %v", err, resp)
+	}
+	defer resp.Body.Close()
+	stream := bufio.NewScanner(resp.Body)
+	if !stream.Scan() {
+		t.Fatal("the stream did not start")
+	}
+	ready, err := http.Get(base + gateway.ReadyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready.Body.Close()
+	if ready.StatusCode != http.StatusOK {
+		t.Fatalf("readyz before shutdown: %d", ready.StatusCode)
+	}
+
+	cancel()
+	deadline := time.Now().Add(delay / 2)
+	for {
+		ready, err := http.Get(base + gateway.ReadyPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(ready.Body)
+		ready.Body.Close()
+		if ready.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), "draining") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz while draining: %d %s", ready.StatusCode, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r := c.callTool(t, "users.Users.List", map[string]any{}); r.Status != http.StatusOK || r.Error != nil {
+		t.Fatalf("a call while draining: %s", r)
+	}
+	for stream.Scan() { // ends when the drain delay is over
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("ServeListener: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server did not stop after the drain")
 	}
 }

@@ -1,0 +1,75 @@
+package gateway
+
+import (
+	"context"
+	"io"
+	"log"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// TestSessionSweep: the periodic sweep closes this replica's SDK session of
+// a session the store no longer holds (ended elsewhere) and of one idle
+// here, and keeps one that is serving a request (a GET stream).
+func TestSessionSweep(t *testing.T) {
+	server := mcp.NewServer(&mcp.Implementation{Name: "t", Version: "1"}, nil)
+	cfg := SessionConfig{IdleTimeout: time.Minute, MaxPerSubject: 10, MaxTotal: 10}
+	store := newMemorySessions(false)
+	s := newSessions(server, testSealer(t, time.Hour, keyA), store, cfg, log.New(io.Discard, "", 0))
+	t.Cleanup(func() {
+		for ss := range server.Sessions() {
+			_ = ss.Close()
+		}
+	})
+	ctx := context.Background()
+	open := func(subject string) (*openSession, *liveSession) {
+		ex := initializeExchange(t, subject, "c", initParams)
+		if v := s.create(ctx, ex); v != nil {
+			t.Fatal(v.message)
+		}
+		ls, err := s.acquire(ctx, ex.session)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ex.session, ls
+	}
+	ended, endedLive := open("ended")
+	s.release(endedLive)
+	_, idleLive := open("idle")
+	s.release(idleLive)
+	_, busy := open("busy") // a GET stream: never released during the test
+	if s.held() != 3 {
+		t.Fatalf("held %d", s.held())
+	}
+
+	store.end(ctx, ended) // a DELETE on another replica
+	s.sweep(ctx)
+	if s.held() != 2 {
+		t.Fatalf("after the store ended one: held %d", s.held())
+	}
+	waitClosed(t, endedLive)
+
+	later := time.Now().Add(2 * cfg.IdleTimeout)
+	s.now = func() time.Time { return later }
+	s.sweep(ctx) // the memory store still holds the idle one: only local idleness closes it
+	waitClosed(t, idleLive)
+	if s.held() != 1 {
+		t.Fatalf("after local idleness: held %d", s.held())
+	}
+	if _, ok := s.live[sessionHandle(busy.t.SessionID)]; !ok {
+		t.Fatal("the session serving a GET stream was closed")
+	}
+}
+
+func waitClosed(t *testing.T, ls *liveSession) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { _ = ls.ss.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the SDK session was not closed")
+	}
+}
