@@ -8,15 +8,22 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/tracegate/tracegate/internal/redistest"
 )
 
 // TestSessionSweep: the periodic sweep closes this replica's SDK session of
 // a session the store no longer holds (ended elsewhere) and of one idle
-// here, and keeps one that is serving a request (a GET stream).
+// here, and keeps one that is serving a request (a GET stream); with either
+// store.
 func TestSessionSweep(t *testing.T) {
+	t.Run("memory", func(t *testing.T) { testSessionSweep(t, newMemorySessions(false)) })
+	t.Run("redis", func(t *testing.T) { testSessionSweep(t, NewRedisSessionStore(redistest.Start(t).Client(t))) })
+}
+
+func testSessionSweep(t *testing.T, store SessionStore) {
 	server := mcp.NewServer(&mcp.Implementation{Name: "t", Version: "1"}, nil)
 	cfg := SessionConfig{IdleTimeout: time.Minute, MaxPerSubject: 10, MaxTotal: 10}
-	store := newMemorySessions(false)
 	s := newSessions(server, testSealer(t, time.Hour, keyA), store, cfg, log.New(io.Discard, "", 0))
 	t.Cleanup(func() {
 		for ss := range server.Sessions() {
@@ -53,7 +60,7 @@ func TestSessionSweep(t *testing.T) {
 
 	later := time.Now().Add(2 * cfg.IdleTimeout)
 	s.now = func() time.Time { return later }
-	s.sweep(ctx) // the memory store still holds the idle one: only local idleness closes it
+	s.sweep(ctx) // the store still holds the idle one: only local idleness closes it
 	waitClosed(t, idleLive)
 	if s.held() != 1 {
 		t.Fatalf("after local idleness: held %d", s.held())
