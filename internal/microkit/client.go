@@ -20,7 +20,10 @@ type Client struct {
 // registry from [WithRegistry] with a selector of its own (client.Registry
 // would re-initialise go-micro's global default selector instead), a memory
 // broker and the transport (default HTTP). Client wrappers from
-// [WithClientWrappers] wrap it, the first outermost.
+// [WithClientWrappers] wrap it, the first outermost. Its calls use
+// connections as [WithConnMode] says (default [ConnStreamID], which keeps
+// go-micro's pool without losing answers); the mode's call wrapper is the
+// innermost one.
 func NewClient(opts ...Option) (*Client, error) {
 	c := newConfig(opts)
 	if c.registry == nil {
@@ -46,6 +49,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		co = append(co, client.WrapCall(c.callWrappers...))
 	}
 	co = append(co, c.clientOpts...)
+	co = append(co, connOptions(c.connMode)...)
 	return &Client{Client: client.NewClient(co...), selector: sel}, nil
 }
 

@@ -35,6 +35,7 @@ type config struct {
 	callWrappers []client.CallWrapper
 	serverOpts   []server.Option
 	clientOpts   []client.Option
+	connMode     ConnMode
 }
 
 func newConfig(opts []Option) config {

@@ -41,7 +41,8 @@ func New(name string, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blog %s: %w", name, err)
 	}
-	cli, err := microkit.NewClient(append(common, microkit.WithClientWrappers(telemetry.NewClientWrapper(tp)))...)
+	copts := append(append(common, microkit.WithClientWrappers(telemetry.NewClientWrapper(tp))), o.ClientOptions...)
+	cli, err := microkit.NewClient(copts...)
 	if err != nil {
 		return nil, fmt.Errorf("blog %s: %w", name, err)
 	}
