@@ -16,4 +16,11 @@
 //     the selector's registry watchers.
 //   - [StartNATS] runs an embedded NATS server on loopback, for a registry shared
 //     by several processes in tests and demos.
+//
+// Importing microkit links package securetls, which sets MICRO_TLS_SECURE=true
+// (when unset) before go-micro initialises: go-micro's default TLS configs then
+// verify certificates, and go-micro no longer prints its "[SECURITY WARNING] TLS
+// certificate verification is disabled" line at start.
 package microkit
+
+import _ "github.com/tracegate/tracegate/internal/microkit/securetls" // before go-micro's init, see the package doc
