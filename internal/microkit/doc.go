@@ -13,7 +13,11 @@
 //     and the address [DefaultAddress] (127.0.0.1:0, advertised as 127.0.0.1).
 //   - [NewClient] does the same for a client and gives it its own selector, so
 //     the global default selector is never re-initialised; [Client.Close] stops
-//     the selector's registry watchers.
+//     the selector's registry watchers. Its calls never lose answers on a pooled
+//     connection ([ConnMode]), it recovers from a service restart (a node that
+//     refuses connections is dropped, the call goes elsewhere, an announced
+//     service is looked up again; [EventKind]), and [IsUnavailable] tells an
+//     unreachable service from one that answered with an error.
 //   - [StartNATS] runs an embedded NATS server on loopback, for a registry shared
 //     by several processes in tests and demos.
 //

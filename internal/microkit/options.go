@@ -36,6 +36,7 @@ type config struct {
 	serverOpts   []server.Option
 	clientOpts   []client.Option
 	connMode     ConnMode
+	events       EventFunc
 }
 
 func newConfig(opts []Option) config {
