@@ -1,6 +1,12 @@
 package microkit
 
-import "context"
+import (
+	"context"
+	"net"
+	"strconv"
+
+	"go.opentelemetry.io/otel/attribute"
+)
 
 // EventKind names what a [NewClient] client noticed about the services it
 // calls.
@@ -12,7 +18,7 @@ const (
 	EventRegistry EventKind = "registry"
 	// EventNodeDropped: a node refused the connection (or could not be
 	// dialled); the client leaves it out of selection until the registry
-	// announces the service again or [DefaultDownTTL] passes, and sends the
+	// announces that node again or [DefaultDownTTL] passes, and sends the
 	// call, which never left, to another node if there is one.
 	EventNodeDropped EventKind = "node.dropped"
 	// EventRefresh: a service the client could not select was announced by
@@ -30,7 +36,9 @@ type Event struct {
 	// Action is the registry action of an [EventRegistry] event: create,
 	// update or delete.
 	Action string
-	// NodeID and Address name the node of an [EventNodeDropped] event.
+	// NodeID and Address name the node of an [EventNodeDropped] event, and
+	// of an [EventRegistry] event that carries one node (as go-micro
+	// servers register).
 	NodeID, Address string
 	// Err is the dial error of an [EventNodeDropped] event.
 	Err error
@@ -47,4 +55,57 @@ type EventFunc func(ctx context.Context, e Event)
 // none). Servers ignore it.
 func WithEvents(f EventFunc) Option {
 	return optionFunc(func(c *config) { c.events = f })
+}
+
+// Attribute keys of [Event.Attributes]; rpc.service, server.address and
+// server.port are the OTel semantic-convention keys.
+const (
+	serviceKey = attribute.Key("rpc.service")
+	actionKey  = attribute.Key("tracegate.registry.action")
+	nodeKey    = attribute.Key("tracegate.node.id")
+	addressKey = attribute.Key("server.address")
+	portKey    = attribute.Key("server.port")
+	errorKey   = attribute.Key("tracegate.error")
+)
+
+// Name is the event name to emit e under: tracegate.registry.update,
+// tracegate.node.dropped or tracegate.registry.refresh.
+func (e Event) Name() string {
+	switch e.Kind {
+	case EventRegistry:
+		return "tracegate.registry.update"
+	case EventNodeDropped:
+		return "tracegate.node.dropped"
+	case EventRefresh:
+		return "tracegate.registry.refresh"
+	}
+	return "tracegate.microkit." + string(e.Kind)
+}
+
+// Attributes are e's attributes for an OTel event: always rpc.service, and
+// the registry action, or the dropped node's id, address (server.address,
+// server.port) and error. They name internal addresses: fine for spans and
+// logs, not for answers to callers.
+func (e Event) Attributes() []attribute.KeyValue {
+	attrs := []attribute.KeyValue{serviceKey.String(e.Service)}
+	if e.Action != "" {
+		attrs = append(attrs, actionKey.String(e.Action))
+	}
+	if e.NodeID != "" {
+		attrs = append(attrs, nodeKey.String(e.NodeID))
+	}
+	if e.Address != "" {
+		host, port, err := net.SplitHostPort(e.Address)
+		if err != nil {
+			host = e.Address
+		}
+		attrs = append(attrs, addressKey.String(host))
+		if p, err := strconv.Atoi(port); err == nil {
+			attrs = append(attrs, portKey.Int(p))
+		}
+	}
+	if e.Err != nil {
+		attrs = append(attrs, errorKey.String(e.Err.Error()))
+	}
+	return attrs
 }

@@ -10,7 +10,6 @@ import (
 
 	"go-micro.dev/v5/client"
 	"go-micro.dev/v5/registry"
-	"go-micro.dev/v5/transport"
 
 	"github.com/tracegate/tracegate/internal/microkit"
 	"github.com/tracegate/tracegate/internal/microkit/microkittest"
@@ -107,6 +106,12 @@ func echoCall(ctx context.Context, cli *microkit.Client) error {
 	return cli.Call(ctx, cli.NewRequest("echo", "Echo.Say", &EchoRequest{Text: "x"}), &rsp, client.WithRetries(0))
 }
 
+func isAnnounced(id string) func(microkit.Event) bool {
+	return func(e microkit.Event) bool {
+		return e.Kind == microkit.EventRegistry && e.NodeID == id && (e.Action == "create" || e.Action == "update")
+	}
+}
+
 func isDrop(id string) func(microkit.Event) bool {
 	return func(e microkit.Event) bool { return e.Kind == microkit.EventNodeDropped && e.NodeID == id }
 }
@@ -115,9 +120,13 @@ func isDrop(id string) func(microkit.Event) bool {
 // fails, however often the selector picks the dead node first.
 func TestFailoverFromRefusedNode(t *testing.T) {
 	reg, _ := microkit.NewRegistry("", nil)
-	startEcho(t, reg)
-	dead := deadNode(t, reg, "echo-dead")
 	cli, log := eventClient(t, reg)
+	_ = cli.Warm("echo") // not there yet; opens the client's registry watch
+	srv := startEcho(t, reg)
+	dead := deadNode(t, reg, "echo-dead")
+	// Both announcements are in, so none can revive the dropped node later.
+	log.waitFor(t, "announcement of the live node", isAnnounced(srv.Options().Name+"-"+srv.Options().Id))
+	log.waitFor(t, "announcement of the dead node", isAnnounced(dead.Id))
 	ctx := context.Background()
 	// Random selection: keep calling until the dead node was picked (each
 	// call picks it with probability 1/2 until it is dropped).
@@ -150,8 +159,10 @@ func TestFailoverFromRefusedNode(t *testing.T) {
 // fast without dialling it again, and its text names no address.
 func TestOnlyRefusedNodeIsUnavailable(t *testing.T) {
 	reg, _ := microkit.NewRegistry("", nil)
-	dead := deadNode(t, reg, "echo-dead")
 	cli, log := eventClient(t, reg)
+	_ = cli.Warm("echo")
+	dead := deadNode(t, reg, "echo-dead")
+	log.waitFor(t, "announcement of the dead node", isAnnounced(dead.Id))
 	ctx := context.Background()
 	err := echoCall(ctx, cli)
 	if !microkit.IsUnavailable(err) {
@@ -166,51 +177,6 @@ func TestOnlyRefusedNodeIsUnavailable(t *testing.T) {
 	}
 }
 
-// crashRegistry is the registry as a crashed server leaves it: its
-// deregistration never happens.
-type crashRegistry struct{ registry.Registry }
-
-func (crashRegistry) Deregister(*registry.Service, ...registry.DeregisterOption) error { return nil }
-
-// crashTransport is an HTTP transport whose server connections can all be
-// cut at once, as a crashing process cuts them.
-type crashTransport struct {
-	transport.Transport
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-type trackListener struct {
-	net.Listener
-	t *crashTransport
-}
-
-func (l *trackListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.t.mu.Lock()
-		l.t.conns = append(l.t.conns, c)
-		l.t.mu.Unlock()
-	}
-	return c, err
-}
-
-func (c *crashTransport) Listen(addr string, opts ...transport.ListenOption) (transport.Listener, error) {
-	nl, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return c.Transport.Listen(addr, append(opts, transport.NetListener(&trackListener{Listener: nl, t: c}))...)
-}
-
-func (c *crashTransport) cut() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, conn := range c.conns {
-		_ = conn.Close()
-	}
-}
-
 // A crash (connections cut, the node left registered), then a restart on a
 // new port: the registry event for the new node is seen, the dead node is
 // dropped, and calls succeed again. With pooled connections, a call that
@@ -218,8 +184,8 @@ func (c *crashTransport) cut() {
 // have reached the service, so it is not re-sent. Reports the recovery.
 func TestRestartRecovery(t *testing.T) {
 	reg, _ := microkit.NewRegistry("", nil)
-	tr := &crashTransport{Transport: transport.NewHTTPTransport()}
-	first := startEcho(t, crashRegistry{reg}, microkit.WithTransport(tr))
+	tr := microkittest.NewCrashTransport()
+	first := startEcho(t, microkittest.KeepRegistered(reg), microkit.WithTransport(tr))
 	oldID := first.Options().Name + "-" + first.Options().Id
 	cli, log := eventClient(t, reg)
 	ctx := context.Background()
@@ -229,7 +195,7 @@ func TestRestartRecovery(t *testing.T) {
 	if err := first.Stop(); err != nil { // stops listening, stays registered
 		t.Fatal(err)
 	}
-	tr.cut()
+	tr.Cut()
 	restarted := time.Now()
 	startEcho(t, reg)
 	log.waitFor(t, "registry update for the new node", func(e microkit.Event) bool {

@@ -25,14 +25,14 @@ const watchRetry = time.Second
 // restart:
 //
 //   - nodes that refused a connection are left out (drop), until the
-//     registry announces the service again or [DefaultDownTTL] passes;
+//     registry announces that node again or [DefaultDownTTL] passes;
 //   - one registry watcher of its own: when a service it could not select
 //     is announced, it drops go-micro's cache (which otherwise keeps
 //     answering "not found" for up to 5 s after a failed lookup, and ignores
 //     events for services it has no entry for) and selects again.
 type healthSelector struct {
 	selector.Selector
-	reg     registry.Registry
+	reg     registry.Registry // ownEvents
 	events  EventFunc
 	downTTL time.Duration
 	now     func() time.Time
@@ -50,8 +50,8 @@ type healthSelector struct {
 
 func newHealthSelector(reg registry.Registry, events EventFunc) *healthSelector {
 	return &healthSelector{
-		Selector:  selector.NewSelector(selector.Registry(reg)),
-		reg:       reg,
+		Selector:  selector.NewSelector(selector.Registry(ownEvents{reg})),
+		reg:       ownEvents{reg},
 		events:    events,
 		downTTL:   DefaultDownTTL,
 		now:       time.Now,
@@ -81,6 +81,14 @@ func (h *healthSelector) Select(service string, opts ...selector.SelectOption) (
 	}
 	h.emit(context.Background(), Event{Kind: EventRefresh, Service: service})
 	return h.Selector.Select(service, opts...)
+}
+
+// Options are go-micro's selector options, with the registry the client
+// was given.
+func (h *healthSelector) Options() selector.Options {
+	o := h.Selector.Options()
+	o.Registry = h.reg.(ownEvents).Registry
+	return o
 }
 
 // Mark is a no-op: the client's failover call wrapper drops nodes, with
@@ -193,29 +201,36 @@ func (h *healthSelector) watch(w registry.Watcher) {
 	}
 }
 
-// update applies one registry event: the service's dropped nodes get
-// another chance when it is announced (a node that is still dead is
-// dropped again by the next call that picks it, which then goes
-// elsewhere), and a service announced while unselectable gets a refresh.
-// Only the event's action and service name are read: go-micro's registry
-// cache rewrites the node list of the very same event value.
+// update applies one registry event (a copy of its own, see ownEvents): a
+// dropped node announced again is selectable again, and a service
+// announced while unselectable gets a refresh.
 func (h *healthSelector) update(res *registry.Result) {
 	if res == nil || res.Service == nil {
 		return
 	}
-	name := res.Service.Name
+	s := res.Service
 	h.mu.Lock()
-	if !h.tracked[name] {
+	if !h.tracked[s.Name] {
 		h.mu.Unlock()
 		return
 	}
 	switch res.Action {
 	case "create", "update":
-		h.announced[name] = true
-		delete(h.down, name)
+		h.announced[s.Name] = true
+		for _, n := range s.Nodes {
+			delete(h.down[s.Name], n.Id)
+		}
+	case "delete":
+		for _, n := range s.Nodes {
+			delete(h.down[s.Name], n.Id) // gone: nothing left to remember
+		}
 	}
 	h.mu.Unlock()
-	h.emit(context.Background(), Event{Kind: EventRegistry, Service: name, Action: res.Action})
+	e := Event{Kind: EventRegistry, Service: s.Name, Action: res.Action}
+	if len(s.Nodes) == 1 {
+		e.NodeID, e.Address = s.Nodes[0].Id, s.Nodes[0].Address
+	}
+	h.emit(context.Background(), e)
 }
 
 func (h *healthSelector) emit(ctx context.Context, e Event) {

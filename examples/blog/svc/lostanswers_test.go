@@ -56,21 +56,8 @@ func startLostRig(tb testing.TB, mode microkit.ConnMode, timeout time.Duration) 
 		Logger:          microkittest.QuietLogger(),
 		ClientOptions:   []microkit.Option{microkit.WithConnMode(mode), microkit.WithCallWrappers(la.CallWrapper(hopService)), connTimeout},
 	}
-	for _, newSvc := range []func(svc.Options) (*svc.Service, error){users.New, posts.New} {
-		s, err := newSvc(o)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if err := s.Start(); err != nil {
-			_ = s.Stop()
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() {
-			if err := s.Stop(); err != nil {
-				tb.Error(err)
-			}
-		})
-	}
+	startSvc(tb, users.New, o)
+	startSvc(tb, posts.New, o)
 	cli, err := microkit.NewClient(microkit.WithRegistry(reg), microkit.WithLogger(microkittest.QuietLogger()),
 		microkit.WithConnMode(mode),
 		microkit.WithCallWrappers(

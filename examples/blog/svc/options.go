@@ -25,6 +25,10 @@ type Options struct {
 	Address string
 	// Logger is go-micro's logger; nil means go-micro's default.
 	Logger logger.Logger
+	// ServerOptions are added to the options of the service's server, after
+	// the registry, logger, address and handler wrappers; e.g.
+	// microkit.WithTransport in tests.
+	ServerOptions []microkit.Option
 	// ClientOptions are added to the options of the service's own client
 	// (the one it calls other services with), after the registry, logger
 	// and tracing wrapper; e.g. microkit.WithConnMode in benchmarks.

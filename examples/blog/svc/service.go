@@ -1,6 +1,7 @@
 package svc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -21,37 +22,45 @@ type Service struct {
 	server  server.Server
 	client  *microkit.Client
 	emitter *telemetry.Emitter
+	calls   []string
 }
 
 // New builds the server and client of the service name from o. The server
 // is traced by the telemetry handler wrapper (outermost, then
 // o.HandlerWrappers); the client by the telemetry client wrapper, one CLIENT
-// span per call whatever the retries.
+// span per call whatever the retries. The client's recovery events (a
+// registry update for a called service, a node dropped after refusing a
+// connection) are emitted as OTel events on the current span.
 func New(name string, o Options) (*Service, error) {
 	if o.Registry == nil {
 		return nil, fmt.Errorf("blog %s: %w", name, microkit.ErrNoRegistry)
 	}
+	em := telemetry.NewEmitter(o.LoggerProvider, ScopePrefix+name)
 	tp := telemetry.WithTracerProvider(o.TracerProvider)
-	common := []microkit.Option{microkit.WithRegistry(o.Registry), microkit.WithLogger(o.Logger)}
 	wrappers := append([]server.HandlerWrapper{telemetry.NewHandlerWrapper(tp)}, o.HandlerWrappers...)
-	srv, err := microkit.NewServer(name, append(common,
-		microkit.WithAddress(o.Address),
-		microkit.WithHandlerWrappers(wrappers...),
-	)...)
+	sopts := []microkit.Option{microkit.WithRegistry(o.Registry), microkit.WithLogger(o.Logger),
+		microkit.WithAddress(o.Address), microkit.WithHandlerWrappers(wrappers...)}
+	srv, err := microkit.NewServer(name, append(sopts, o.ServerOptions...)...)
 	if err != nil {
 		return nil, fmt.Errorf("blog %s: %w", name, err)
 	}
-	copts := append(append(common, microkit.WithClientWrappers(telemetry.NewClientWrapper(tp))), o.ClientOptions...)
-	cli, err := microkit.NewClient(copts...)
+	copts := []microkit.Option{microkit.WithRegistry(o.Registry), microkit.WithLogger(o.Logger),
+		microkit.WithClientWrappers(telemetry.NewClientWrapper(tp)),
+		microkit.WithEvents(func(ctx context.Context, e microkit.Event) { em.Emit(ctx, e.Name(), e.Attributes()...) }),
+	}
+	cli, err := microkit.NewClient(append(copts, o.ClientOptions...)...)
 	if err != nil {
 		return nil, fmt.Errorf("blog %s: %w", name, err)
 	}
-	return &Service{
-		name:    name,
-		server:  srv,
-		client:  cli,
-		emitter: telemetry.NewEmitter(o.LoggerProvider, ScopePrefix+name),
-	}, nil
+	return &Service{name: name, server: srv, client: cli, emitter: em}, nil
+}
+
+// Calls declares the services s calls. Start looks each of them up once,
+// before it serves, so the first call does not wait for the registry (a
+// NATS lookup waits its whole 100 ms query timeout for answers). A service
+// not registered yet is looked up by the first call instead.
+func (s *Service) Calls(services ...string) {
+	s.calls = append(s.calls, services...)
 }
 
 // Name is the registered service name.
@@ -74,9 +83,12 @@ func (s *Service) Handle(h any, opts ...server.HandlerOption) error {
 	return nil
 }
 
-// Start listens and registers the service; it is registered when Start
-// returns.
+// Start resolves the services declared with [Service.Calls], then listens
+// and registers the service; it is registered when Start returns.
 func (s *Service) Start() error {
+	for _, name := range s.calls {
+		_ = s.client.Warm(name) // not registered yet: its first call looks it up
+	}
 	if err := s.server.Start(); err != nil {
 		return fmt.Errorf("blog %s: start: %w", s.name, err)
 	}
