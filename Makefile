@@ -40,3 +40,5 @@ demo:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./gateway/ ./gateway/policy/ ./gateway/audit/
 	cd e2e/peer && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s .
+	$(GO) test -race -run '^$$' -bench '^BenchmarkLostAnswers$$' -benchmem -benchtime 10000x ./examples/blog/svc/
+	$(GO) test -run '^$$' -bench '^BenchmarkLostAnswers$$' -benchmem -benchtime 10000x ./examples/blog/svc/

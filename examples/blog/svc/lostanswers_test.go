@@ -121,16 +121,26 @@ func TestNoLostAnswers(t *testing.T) {
 
 // BenchmarkLostAnswers makes b.N posts.Read calls per connection mode, each
 // one gateway-like call and one service-to-service call, and reports lost
-// answers per hop, other failures, and the mean time of the calls that
-// succeeded (ns/ok-call), so a stalled call does not hide the per-call cost
-// of a mode. x-gomicro is ns/ok-call ÷ the go-micro default's, from the same
-// process. Run it with -race and -benchtime 10000x (make bench) for the
-// regression check; lost answers surface after the 1 s connection timeout
-// used here.
+// answers per hop, other failed attempts, and the mean time of the calls
+// without any failed attempt (ns/ok-call), so a stalled call does not hide
+// the per-call cost of a mode. x-gomicro is ns/ok-call ÷ the go-micro
+// default's, from the same process. make bench runs it twice with -benchtime 10000x: with -race as
+// the regression check (lost-* must be 0), and without for the cost of each
+// mode. Lost answers surface after the 1 s connection timeout used here.
+//
+// Under -race the go-micro default is skipped: go-micro's client races with
+// itself whenever a call hits its connection timeout (rpcClient.call
+// returns and its deferred stream.Close resets the codec buffers that the
+// still-running receive goroutine resets too: client/rpc_client.go 184 and
+// 206, client/rpc_codec.go 88 and 229), so each lost answer would also fail
+// the run as a data race.
 func BenchmarkLostAnswers(b *testing.B) {
 	var base float64
 	for _, mode := range []microkit.ConnMode{microkit.ConnGoMicroDefault, microkit.ConnStreamID, microkit.ConnPerCall} {
 		b.Run(mode.String(), func(b *testing.B) {
+			if raceDetector && mode == microkit.ConnGoMicroDefault {
+				b.Skip("go-micro's client data-races on every timeout, which this mode's lost answers cause; run without -race")
+			}
 			r := startLostRig(b, mode, time.Second)
 			ctx := context.Background()
 			_ = r.read(ctx) // selector cache and first connection, before the timer
@@ -138,8 +148,11 @@ func BenchmarkLostAnswers(b *testing.B) {
 			ok := 0
 			b.ResetTimer()
 			for range b.N {
+				failures := r.la.Failures()
 				start := time.Now()
-				if err := r.read(ctx); err == nil {
+				// Clean calls only: a service client's own retry after a
+				// lost answer makes a call succeed a second late.
+				if err := r.read(ctx); err == nil && r.la.Failures() == failures {
 					okTime += time.Since(start)
 					ok++
 				}

@@ -108,6 +108,19 @@ func (l *LostAnswers) HandlerWrapper() server.HandlerWrapper {
 	}
 }
 
+// Failures returns the number of failed attempts so far, of every client:
+// a call during which it did not change had no failed attempt on any hop
+// (including attempts a client retried on its own).
+func (l *LostAnswers) Failures() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, f := range l.failed {
+		n += len(f)
+	}
+	return n
+}
+
 // Tally classifies the failed attempts of the client named name. Call it
 // when the calls are done: a slow handler may still record its id until
 // then.
