@@ -119,59 +119,68 @@ func TestNoLostAnswers(t *testing.T) {
 	}
 }
 
-// BenchmarkLostAnswers makes b.N posts.Read calls per connection mode, each
-// one gateway-like call and one service-to-service call, and reports lost
-// answers per hop, other failed attempts, and the mean time of the calls
-// without any failed attempt (ns/ok-call), so a stalled call does not hide
-// the per-call cost of a mode. x-gomicro is ns/ok-call ÷ the go-micro
-// default's, from the same process. make bench runs it twice with -benchtime 10000x: with -race as
-// the regression check (lost-* must be 0), and without for the cost of each
-// mode. Lost answers surface after the 1 s connection timeout used here.
+// BenchmarkLostAnswers makes, per iteration, one posts.Read call in each
+// connection mode (one gateway-like call and one service-to-service call
+// each), interleaved so every mode runs under the same machine load, and
+// reports per mode: lost answers per hop, other failed attempts, the mean
+// time of the calls without any failed attempt (ns/ok-call, so a stalled
+// call does not hide the per-call cost) and that time ÷ the go-micro
+// default's (x-gomicro). make bench runs it twice with -benchtime 10000x:
+// with -race as the regression check (every lost metric must be 0), and
+// without for the cost. Lost answers surface after the 1 s connection
+// timeout used here.
 //
-// Under -race the go-micro default is skipped: go-micro's client races with
-// itself whenever a call hits its connection timeout (rpcClient.call
+// Under -race the go-micro default is left out: go-micro's client races
+// with itself whenever a call hits its connection timeout (rpcClient.call
 // returns and its deferred stream.Close resets the codec buffers that the
 // still-running receive goroutine resets too: client/rpc_client.go 184 and
-// 206, client/rpc_codec.go 88 and 229), so each lost answer would also fail
-// the run as a data race.
+// 206, client/rpc_codec.go 88 and 229), so each of its lost answers would
+// also fail the run as a data race.
 func BenchmarkLostAnswers(b *testing.B) {
+	modes := []microkit.ConnMode{microkit.ConnGoMicroDefault, microkit.ConnStreamID, microkit.ConnPerCall}
+	if raceDetector {
+		modes = modes[1:]
+	}
+	rigs := make([]*lostRig, len(modes))
+	ctx := context.Background()
+	for i, mode := range modes {
+		rigs[i] = startLostRig(b, mode, time.Second)
+		_ = rigs[i].read(ctx) // selector cache and first connection, before the timer
+	}
+	okTime := make([]time.Duration, len(modes))
+	ok := make([]int, len(modes))
+	b.ResetTimer()
+	for i := range b.N {
+		for j := range rigs {
+			k := (i + j) % len(rigs) // rotate which mode goes first
+			r := rigs[k]
+			failures := r.la.Failures()
+			start := time.Now()
+			// Clean calls only: a service client's own retry after a lost
+			// answer makes a call succeed a second late.
+			if err := r.read(ctx); err == nil && r.la.Failures() == failures {
+				okTime[k] += time.Since(start)
+				ok[k]++
+			}
+		}
+	}
+	b.StopTimer()
 	var base float64
-	for _, mode := range []microkit.ConnMode{microkit.ConnGoMicroDefault, microkit.ConnStreamID, microkit.ConnPerCall} {
-		b.Run(mode.String(), func(b *testing.B) {
-			if raceDetector && mode == microkit.ConnGoMicroDefault {
-				b.Skip("go-micro's client data-races on every timeout, which this mode's lost answers cause; run without -race")
-			}
-			r := startLostRig(b, mode, time.Second)
-			ctx := context.Background()
-			_ = r.read(ctx) // selector cache and first connection, before the timer
-			var okTime time.Duration
-			ok := 0
-			b.ResetTimer()
-			for range b.N {
-				failures := r.la.Failures()
-				start := time.Now()
-				// Clean calls only: a service client's own retry after a
-				// lost answer makes a call succeed a second late.
-				if err := r.read(ctx); err == nil && r.la.Failures() == failures {
-					okTime += time.Since(start)
-					ok++
-				}
-			}
-			b.StopTimer()
-			gw, s2s := r.la.Tally(hopGateway), r.la.Tally(hopService)
-			b.ReportMetric(float64(gw.Lost), "lost-gateway")
-			b.ReportMetric(float64(s2s.Lost), "lost-s2s")
-			b.ReportMetric(float64(gw.Failed+s2s.Failed), "failed")
-			if ok == 0 {
-				return
-			}
-			perOK := float64(okTime.Nanoseconds()) / float64(ok)
-			b.ReportMetric(perOK, "ns/ok-call")
-			if mode == microkit.ConnGoMicroDefault {
-				base = perOK
-			} else if base > 0 {
-				b.ReportMetric(perOK/base, "x-gomicro")
-			}
-		})
+	for k, mode := range modes {
+		gw, s2s := rigs[k].la.Tally(hopGateway), rigs[k].la.Tally(hopService)
+		m := mode.String() + ":"
+		b.ReportMetric(float64(gw.Lost), m+"lost-gateway")
+		b.ReportMetric(float64(s2s.Lost), m+"lost-s2s")
+		b.ReportMetric(float64(gw.Failed+s2s.Failed), m+"failed")
+		if ok[k] == 0 {
+			continue
+		}
+		perOK := float64(okTime[k].Nanoseconds()) / float64(ok[k])
+		b.ReportMetric(perOK, m+"ns/ok-call")
+		if mode == microkit.ConnGoMicroDefault {
+			base = perOK
+		} else if base > 0 {
+			b.ReportMetric(perOK/base, m+"x-gomicro")
+		}
 	}
 }
