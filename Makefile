@@ -13,6 +13,7 @@ deps:
 	scripts/deps.sh
 	scripts/node.sh install
 	scripts/inspector.sh install
+	scripts/tsclient.sh install
 
 vet:
 	$(GO) vet ./...
@@ -20,11 +21,15 @@ vet:
 
 unit:
 	$(GO) test -race -count=1 ./...
+	# memory bounds are measured without the race detector (it multiplies allocations)
+	$(GO) test -count=1 -run '^TestMemory' ./gateway/
 	cd e2e/peer && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 fuzz:
 	$(GO) test -race -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./telemetry/
 	$(GO) test -race -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./gateway/
+	$(GO) test -race -run '^$$' -fuzz '^FuzzFrontDoor$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./gateway/
+	$(GO) test -race -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./gateway/internal/wire/
 
 e2e:
 	scripts/jaeger.sh run -- $(GO) test -race -count=1 -tags e2e $(E2E)
@@ -40,5 +45,8 @@ demo:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./gateway/ ./gateway/policy/ ./gateway/audit/
 	cd e2e/peer && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s .
+# throughput harness (issue 13.5): closed 8/32/64 callers, open 200/500/1,000 calls/s, 5 s a point, GC as `tracegate serve` sets it
+	cd e2e/peer && GOGC=400 GOMEMLIMIT=1GiB $(GO) test -count=1 -timeout 15m -run '^TestLoad$$' -v ./load/ -args -load.full
+# lost answers (issue 10): the regression check under -race, then the cost of each connection mode
 	$(GO) test -race -run '^$$' -bench '^BenchmarkLostAnswers$$' -benchmem -benchtime 10000x ./examples/blog/svc/
 	$(GO) test -run '^$$' -bench '^BenchmarkLostAnswers$$' -benchmem -benchtime 10000x ./examples/blog/svc/

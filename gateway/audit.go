@@ -2,115 +2,211 @@ package gateway
 
 import (
 	"context"
-	"errors"
-	"github.com/tracegate/tracegate/gateway/reason"
+	"log"
+	"sync"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/time/rate"
 
 	"github.com/tracegate/tracegate/gateway/audit"
-	"github.com/tracegate/tracegate/gateway/policy"
+	"github.com/tracegate/tracegate/gateway/reason"
 )
 
-// auditMiddleware is step 6 of the pipeline for everything the tool handler
-// does not record itself: denials, unknown tools, invalid arguments, and
-// other methods (per the configured method level). Allowed calls are
-// recorded by the tool handler around dispatch ([audit.Recorder.Begin] /
-// End), so strict mode can write before dispatching.
-func (g *Gateway) auditMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
-	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
-		res, err := next(ctx, method, req)
-		c := callFrom(ctx)
-		if !c.audited {
-			g.recordOnce(ctx, c, res, err)
+// auditor is step 6 of the pipeline: exactly one audit record per request.
+// Allowed tools/call are recorded by the caller around dispatch
+// ([audit.Recorder.Begin] / End), so strict mode can write before
+// dispatching; the auditor records everything else, refusals included,
+// after the rest of the chain has run.
+type auditor struct {
+	recorder   *audit.Recorder
+	policyHash string
+	logger     *log.Logger
+	anon       *anonAudit
+}
+
+func (a *auditor) wrap(next handler) handler {
+	return func(ctx context.Context, ex *exchange) {
+		next(ctx, ex)
+		if !ex.audited {
+			a.record(ctx, ex)
 		}
-		return res, err
 	}
 }
 
-// recordOnce writes the single record of a request not recorded around
-// dispatch. A write failure is reported to the operator, not the caller:
+// record writes the request's one record. Refusals before authentication
+// are never fsynced and are throttled per client address (the rest are
+// counted into a gap record), so an anonymous flood cannot become a disk
+// attack. A write failure goes to the operator's log, not to the client:
 // nothing was dispatched.
-func (g *Gateway) recordOnce(ctx context.Context, c *call, res mcp.Result, err error) {
-	c.audited = true
-	f := g.auditFields(ctx, c)
-	f.ErrorType = errorType(res, err)
-	switch {
-	case c.Admission.err() != nil:
-		f.Decision, f.Reason, f.Outcome = audit.Deny, auditReason(c.Admission.err()), audit.OutcomeError
-	case c.Info.Method == methodToolsCall && c.Entry == nil:
-		f.Decision, f.Reason, f.Outcome = audit.Deny, reason.UnknownTool, audit.OutcomeError
-	case c.Info.Method == methodToolsCall && c.invalidArgs:
-		f.Decision, f.Reason, f.Outcome = audit.Deny, reason.InvalidArguments, audit.OutcomeError
-	case err != nil || f.ErrorType != "":
-		f.Decision, f.Outcome = audit.Allow, audit.OutcomeError
+func (a *auditor) record(ctx context.Context, ex *exchange) {
+	ex.audited = true
+	f := a.fields(ctx, ex)
+	switch v := ex.verdict; {
+	case v != nil:
+		f.Decision, f.Reason, f.Outcome = audit.Deny, v.reason, audit.OutcomeError
+		f.ErrorType = ex.errorType()
+		if !ex.authenticated { // refused before the caller was known: cheap to provoke
+			f.Unsynced = true
+			if !a.anon.allow(ex.peer) {
+				return
+			}
+		}
 	default:
 		f.Decision, f.Outcome = audit.Allow, audit.OutcomeOK
+		if f.ErrorType = ex.errorType(); f.ErrorType != "" {
+			f.Outcome = audit.OutcomeError
+		}
 	}
-	if _, werr := g.recorder.Record(ctx, f); werr != nil {
-		g.opts.Logger.Printf("audit: %s %s: %v", c.Info.Method, c.Info.Tool, werr)
+	if _, err := a.recorder.Record(ctx, f); err != nil {
+		a.logger.Printf("audit: %s %s: %v", ex.method, ex.tool, err)
 	}
 }
 
-// auditFields collects what the pipeline knows about c.
-func (g *Gateway) auditFields(ctx context.Context, c *call) audit.Fields {
+// fields collects what the pipeline knows about ex.
+func (a *auditor) fields(ctx context.Context, ex *exchange) audit.Fields {
 	sc := trace.SpanContextFromContext(ctx)
-	a := c.Admission
+	if ex.span != nil {
+		sc = ex.span.SpanContext()
+	}
 	f := audit.Fields{
-		Time:            c.start,
+		Time:            ex.start,
 		TraceID:         sc.TraceID().String(),
 		SpanID:          sc.SpanID().String(),
-		Transport:       c.Info.Transport,
-		ProtocolVersion: c.Info.ProtocolVersion,
-		SessionID:       c.Info.SessionID,
-		JSONRPCID:       c.Info.RequestID,
-		Method:          c.Info.Method,
-		Tool:            c.Info.Tool,
-		Subject:         a.Principal.Subject,
-		Client:          a.Principal.Client,
-		IntentID:        a.Principal.IntentID,
-		RequiredScopes:  a.Requirement.Scopes,
-		ScopeSource:     a.Requirement.Source,
-		Duration:        time.Since(c.start),
-		PolicyHash:      g.policyHash,
-		Arguments:       c.Info.Arguments,
+		Transport:       ex.transport,
+		ProtocolVersion: capString(ex.version, maxVersionLen),
+		SessionID:       capString(ex.sessionID, maxToolName),
+		JSONRPCID:       capString(ex.requestID(), maxToolName),
+		Method:          a.method(ex),
+		Tool:            ex.tool,
+		Peer:            ex.peer,
+		RequiredScopes:  ex.requirement.Scopes,
+		ScopeSource:     ex.requirement.Source,
+		Duration:        time.Since(ex.start),
+		PolicyHash:      a.policyHash,
 	}
-	if c.Entry != nil {
-		f.Service, f.Endpoint = c.Entry.Service, c.Entry.Endpoint
+	if ex.authenticated {
+		f.Subject, f.Client, f.IntentID = ex.principal.Subject, ex.principal.Client, ex.principal.IntentID
 	}
-	if a.Decision != nil {
-		f.GrantedScopes = a.Decision.Granted
-		f.Reason = audit.Reason(a.Decision.Reason)
+	if ex.entry != nil {
+		f.Service, f.Endpoint, f.Tool = ex.entry.Service, ex.entry.Endpoint, ex.entry.Canonical
 	}
-	if a.Limit != nil {
+	if d := ex.decision; d != nil {
+		f.GrantedScopes, f.Reason = d.Granted, d.Reason
+	}
+	if l := ex.limit; l != nil {
 		f.RateLimit = rateAllowed
-		if !a.Limit.Allowed {
+		if !l.Allowed {
 			f.RateLimit = rateLimited
 		}
 	}
-	if c.Info.Method != methodToolsCall {
-		f.Arguments = nil
+	if ex.method == methodToolsCall && ex.msg != nil {
+		f.Arguments = ex.msg.Arguments
+		if ex.args != nil {
+			f.Arguments = ex.args
+		}
 	}
 	return f
 }
 
-// auditReason maps a denial to its audit reason.
-func auditReason(err error) audit.Reason {
+// method is what the record names as the request's method: the MCP method,
+// or the HTTP method for requests that carry no message (GET, DELETE, and
+// refusals before the body was read).
+func (a *auditor) method(ex *exchange) string {
 	switch {
-	case errors.Is(err, policy.ErrUnscopedDenied):
-		return reason.UnscopedDenied
-	case errors.Is(err, policy.ErrInsufficientScope):
-		return reason.InsufficientScope
-	case errors.Is(err, policy.ErrRateLimited), errors.Is(err, policy.ErrLimiterUnavailable):
-		return reason.RateLimited
+	case ex.msg != nil:
+		return capString(ex.method, maxToolName)
+	case ex.httpMethod != "":
+		return ex.httpMethod
 	}
-	return reason.Unauthenticated
+	return ""
 }
 
-// errAuditUnavailable is the JSON-RPC error of a call refused because the
-// strict audit trail could not be written (fail closed).
-func errAuditUnavailable() *jsonrpc.Error {
-	return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "audit trail unavailable: call refused (strict audit mode)"}
+// anonAudit throttles the audit records of refusals before authentication
+// per client address, counting the rest, and writes one gap record per
+// address and second for what it held back: nothing is dropped silently.
+type anonAudit struct {
+	perSecond float64
+	recorder  *audit.Recorder
+	logger    *log.Logger
+
+	mu      sync.Mutex
+	peers   map[string]*anonPeer
+	maxPeer int
+}
+
+type anonPeer struct {
+	lim        *rate.Limiter
+	suppressed uint64
+	last       time.Time
+}
+
+func newAnonAudit(perSecond float64, r *audit.Recorder, logger *log.Logger) *anonAudit {
+	return &anonAudit{perSecond: perSecond, recorder: r, logger: logger, peers: map[string]*anonPeer{}, maxPeer: 10000}
+}
+
+// allow tells whether a pre-authentication refusal from peer is recorded
+// now; if not, it is counted for the next summary.
+func (a *anonAudit) allow(peer string) bool {
+	if a == nil || a.perSecond <= 0 {
+		return true
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p, ok := a.peers[peer]
+	if !ok && len(a.peers) >= a.maxPeer {
+		peer = "" // one shared bucket once the table is full
+		p, ok = a.peers[peer]
+	}
+	if !ok {
+		p = &anonPeer{lim: rate.NewLimiter(rate.Limit(a.perSecond), max(1, int(a.perSecond)))}
+		a.peers[peer] = p
+	}
+	p.last = time.Now()
+	if p.lim.Allow() {
+		return true
+	}
+	p.suppressed++
+	return false
+}
+
+// flush writes a gap record for every address with held-back refusals and
+// forgets idle addresses. It runs every second until ctx ends.
+func (a *anonAudit) run(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			a.flush(context.WithoutCancel(ctx))
+			return
+		case <-tick.C:
+			a.flush(ctx)
+		}
+	}
+}
+
+func (a *anonAudit) flush(ctx context.Context) {
+	type summary struct {
+		peer string
+		n    uint64
+	}
+	var out []summary
+	a.mu.Lock()
+	for peer, p := range a.peers {
+		if p.suppressed > 0 {
+			out = append(out, summary{peer, p.suppressed})
+			p.suppressed = 0
+		} else if time.Since(p.last) > time.Minute {
+			delete(a.peers, peer)
+		}
+	}
+	a.mu.Unlock()
+	for _, s := range out {
+		f := audit.Fields{Decision: audit.Deny, Reason: reason.Unauthenticated, Peer: s.peer,
+			Transport: transportHTTP, Dropped: s.n, Unsynced: true}
+		if _, err := a.recorder.Record(ctx, f); err != nil {
+			a.logger.Printf("audit: summary of %d refusals from %s: %v", s.n, s.peer, err)
+		}
+	}
 }

@@ -3,12 +3,13 @@ package gateway_test
 import (
 	"context"
 	"errors"
-	"github.com/tracegate/tracegate/gateway/reason"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/tracegate/tracegate/gateway/reason"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 

@@ -65,7 +65,7 @@ func TestBadInputHTTP(t *testing.T) {
 		{"wrong JSON-RPC version", strings.Replace(call2026("users.Users.List", "{}"), `"2.0"`, `"1.0"`, 1), nil, 400, ""},
 		{"unknown method", `{"jsonrpc":"2.0","id":2,"method":"tools/explode","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`, nil, 404, "-32601"},
 		{"unknown tool", call2026("nope.Nope.Nope", "{}"), nil, 400, "-32602"},
-		{"schema violation", call2026("posts.Posts.Read", `{"id":42}`), nil, 400, "-32602"},
+		{"schema violation", call2026("posts.Posts.Read", `{"id":42}`), nil, 200, `"isError":true`},
 		{"oversized body", call2026("posts.Posts.Read", `{"id":"`+strings.Repeat("x", 2<<20)+`"}`), nil, 413, ""},
 		{"header/body mismatch", call2026("users.Users.List", "{}"), func(r *http.Request) { r.Header.Set("Mcp-Name", "users.Users.Create") }, 400, "-32020"},
 		{"bad Origin", call2026("users.Users.List", "{}"), func(r *http.Request) { r.Header.Set("Origin", "http://evil.example") }, 403, ""},

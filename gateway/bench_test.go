@@ -216,24 +216,11 @@ func benchStrictAudit(b testing.TB) func(*gateway.Options) {
 	}
 }
 
-// connectMemory opens an in-process MCP session on gw.
+// connectMemory opens an in-process MCP session on gw (over the stdio
+// transport).
 func connectMemory(b testing.TB, gw *gateway.Gateway) *mcp.ClientSession {
 	b.Helper()
-	ct, st := mcp.NewInMemoryTransports()
-	ctx := context.Background()
-	ss, err := gw.Server().Connect(ctx, st, nil)
-	if err != nil {
-		b.Fatalf("server connect: %v", err)
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench-agent", Version: "1"}, nil).Connect(ctx, ct, nil)
-	if err != nil {
-		b.Fatalf("client connect: %v", err)
-	}
-	b.Cleanup(func() {
-		_ = cs.Close()
-		_ = ss.Wait()
-	})
-	return cs
+	return gatewaytest.Connect(b, gw, &mcp.ClientOptions{})
 }
 
 // serveBench serves gw on an httptest server bound to 127.0.0.1 and returns

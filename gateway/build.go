@@ -35,6 +35,7 @@ func newVerifier(ctx context.Context, o Options) (policy.Verifier, error) {
 		if a.IntentClaim != "" {
 			opts = append(opts, policy.WithIntentClaim(a.IntentClaim))
 		}
+		opts = append(opts, policy.WithMaxLifetime(a.MaxTokenLifetime), policy.WithRequiredType(a.RequireTyp))
 		v, err := policy.NewJWTVerifier(ctx, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("gateway: auth: %w", err)
@@ -95,13 +96,15 @@ func identityIssuer(o Options) string {
 }
 
 func newRecorder(o Options, em *telemetry.Emitter) (*audit.Recorder, error) {
-	opts := []audit.Option{audit.WithEmitter(em), audit.WithMeterProvider(o.MeterProvider)}
+	opts := []audit.Option{audit.WithEmitter(em), audit.WithMeterProvider(o.MeterProvider),
+		audit.WithLogger(o.Logger), audit.WithTracerProvider(o.TraceProvider)}
 	if o.AuditFunc != nil {
 		opts = append(opts, audit.WithAuditFunc(o.AuditFunc))
 	}
 	for _, s := range o.AuditSinks {
 		opts = append(opts, audit.WithSink(s))
 	}
+	opts = append(opts, o.AuditOptions...)
 	r, err := audit.New(o.Config.Audit, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: audit: %w", err)

@@ -2,78 +2,100 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
-	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tracegate/tracegate/gateway/audit"
 	"github.com/tracegate/tracegate/gateway/policy"
+	"github.com/tracegate/tracegate/gateway/reason"
 )
 
-// toolHandler is the last step of the pipeline for one tool: validate the
-// arguments against the tool's input schema (the SDK does not for raw
-// schemas), write the audit intent, mint the downstream identity, dispatch,
-// write the audit outcome. Invalid arguments are a JSON-RPC error and nothing
-// is dispatched; a failing service is a tool result with isError.
-func (g *Gateway) toolHandler(e *toolEntry) mcp.ToolHandler {
-	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		c := callFrom(ctx)
-		c.Entry = e
-		if err := e.Schema.validate(req.Params.Arguments); err != nil {
-			c.invalidArgs = true
-			return nil, &jsonrpc.Error{
-				Code:    jsonrpc.CodeInvalidParams,
-				Message: fmt.Sprintf("invalid arguments for tool %s: %v", e.Name, err),
-			}
-		}
-		f := g.auditFields(ctx, c)
-		f.Decision = audit.Allow
-		c.audited = true
-		rec, err := g.recorder.Begin(ctx, f)
-		if err != nil {
-			return nil, errAuditUnavailable()
-		}
-		res := g.dispatch(ctx, c, e, req.Params.Arguments)
-		outcome, errType := audit.OutcomeOK, ""
-		if res.IsError {
-			outcome, errType = audit.OutcomeToolError, errorTypeToolError
-		}
-		if _, err := rec.End(ctx, audit.Completion{Outcome: outcome, ErrorType: errType}); err != nil {
-			return nil, errAuditUnavailable()
-		}
-		return res, nil
-	}
+// metaKeyWarning is where a tool result carries a warning from the gateway
+// (e.g. the call ran but its audit record could not be written).
+const metaKeyWarning = "io.tracegate/warning"
+
+// caller is step 5 of the pipeline, the terminal of an admitted tools/call:
+// write the audit intent (strict mode), mint the downstream identity,
+// dispatch the admitted argument bytes, write the audit outcome.
+type caller struct {
+	recorder   *audit.Recorder
+	minter     *policy.Minter
+	dispatcher *dispatcher
+	auditor    *auditor
+	catalog    *catalog            // for the downstream endpoints of a tool
+	scopes     *policy.ScopePolicy // for the scopes of its identity
 }
 
-// dispatch mints the downstream identity and calls the service under the
-// tool's timeout.
-func (g *Gateway) dispatch(ctx context.Context, c *call, e *toolEntry, args json.RawMessage) *mcp.CallToolResult {
-	a := c.Admission
-	var satisfied []string
-	if a.Decision != nil {
-		satisfied = a.Decision.Satisfied
-	}
-	token, err := g.minter.Mint(policy.IdentityRequest{
-		Principal: a.Principal,
-		Tool:      e.Canonical,
-		Audience:  e.Service,
-		TraceID:   trace.SpanContextFromContext(ctx).TraceID().String(),
-		Scopes:    satisfied,
-	})
+// call runs ex's tool. A failing service is an isError result; strict mode
+// refuses the call when its intent cannot be written (nothing dispatched),
+// and when the outcome cannot be written after dispatch the real result is
+// returned with a warning in _meta (never isError: a model would retry a
+// call that ran).
+func (c *caller) call(ctx context.Context, ex *exchange) *mcp.CallToolResult {
+	e := ex.entry
+	f := c.auditor.fields(ctx, ex)
+	f.Decision = audit.Allow
+	ex.audited = true
+	rec, err := c.recorder.Begin(ctx, f)
 	if err != nil {
-		return errorResult(fmt.Errorf("%s: mint identity: %w", e.Canonical, err))
+		c.auditor.logger.Printf("audit: %s: %v (call refused, nothing dispatched)", e.Canonical, err)
+		v := refuseWith(reason.AuditUnavailable, "audit trail unavailable: call refused (strict audit mode)")
+		v.tool = e.Name
+		ex.refuse(v)
+		return nil
 	}
+	res := c.dispatch(ctx, ex)
+	outcome, errType := audit.OutcomeOK, ""
+	if res.IsError {
+		outcome, errType = audit.OutcomeToolError, errorTypeToolError
+	}
+	if _, err := rec.End(ctx, audit.Completion{Outcome: outcome, ErrorType: errType}); err != nil {
+		c.auditor.logger.Printf("audit: %s: outcome not recorded: %v", e.Canonical, err)
+		ex.warning = "the call ran but its audit record could not be written"
+		if res.Meta == nil {
+			res.Meta = mcp.Meta{}
+		}
+		res.Meta[metaKeyWarning] = ex.warning
+	}
+	ex.result = res
+	return res
+}
+
+// dispatch calls the service under the tool's timeout with the admitted
+// arguments; every attempt carries a freshly minted downstream identity
+// (identityRequest, mintPerAttempt).
+func (c *caller) dispatch(ctx context.Context, ex *exchange) *mcp.CallToolResult {
+	e := ex.entry
+	ir := c.identityRequest(ctx, ex)
 	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 	defer cancel()
-	body, err := g.dispatcher.dispatch(ctx, e, args, callInfo{
-		Account:  a.Principal.Subject,
-		Identity: map[string]string{policy.IdentityMetadataKey: token},
+	body, err := c.dispatcher.dispatch(ctx, e, ex.args, callInfo{
+		Account:  ex.principal.Subject,
+		Identity: mintPerAttempt(c.minter, ir),
 	})
 	if err != nil {
 		return errorResult(err)
 	}
 	return resultFor(e, body)
+}
+
+// toolHandler is what the MCP SDK runs for tool e on a session: the call of
+// the exchange the request was admitted as, after checking that the SDK
+// routed it to the tool that was admitted.
+func (g *Gateway) toolHandler(e *toolEntry) mcp.ToolHandler {
+	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		ex := exchangeOf(req)
+		if ex == nil || ex.entry == nil || ex.entry.Canonical != e.Canonical || ex.entry.Name != e.Name {
+			v := refuseWith(reason.AdmissionMismatch, "request refused: the tool was not the one admitted")
+			if ex != nil {
+				ex.refuse(v)
+			}
+			return nil, v.rpcError()
+		}
+		res := g.caller.call(ctx, ex)
+		if v := ex.verdict; v != nil {
+			return nil, v.rpcError()
+		}
+		return res, nil
+	}
 }

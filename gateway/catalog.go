@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"fmt"
 	"log"
 	"slices"
 	"sort"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/tracegate/tracegate/gateway/policy"
 )
 
 // toolEntry is one go-micro endpoint exposed as an MCP tool.
@@ -19,8 +22,12 @@ type toolEntry struct {
 	Endpoint    string
 	Description string
 	Scopes      []string // declared by the service
+	Calls       []string // downstream endpoints it declares (tool.Calls)
 	Schema      compiledSchema
 	Timeout     time.Duration
+	// ParamHeaders: the input schema binds parameters to HTTP headers
+	// (x-mcp-header), which the MCP SDK checks; such calls skip the fast path.
+	ParamHeaders bool
 	// ResultMode is how the response body becomes a tool result: "" (JSON
 	// as structuredContent plus a text block) or [tool.ResultMCP] (the
 	// service returns MCP content blocks itself).
@@ -29,7 +36,7 @@ type toolEntry struct {
 
 func (e *toolEntry) sameAs(o *toolEntry) bool {
 	return e.Name == o.Name && e.Canonical == o.Canonical && e.Description == o.Description &&
-		slices.Equal(e.Scopes, o.Scopes) && bytes.Equal(e.Schema.raw, o.Schema.raw) && e.Timeout == o.Timeout && e.ResultMode == o.ResultMode
+		slices.Equal(e.Scopes, o.Scopes) && slices.Equal(e.Calls, o.Calls) && bytes.Equal(e.Schema.raw, o.Schema.raw) && e.Timeout == o.Timeout && e.ResultMode == o.ResultMode
 }
 
 // catalog is the live set of tools. It owns the tool registrations of the
@@ -43,9 +50,10 @@ type catalog struct {
 	// calls to it do not race on the client's empty registry cache.
 	warm func(service string) error
 
-	mu        sync.RWMutex
-	byName    map[string]*toolEntry
-	byService map[string][]string
+	mu          sync.RWMutex
+	byName      map[string]*toolEntry
+	byService   map[string][]string
+	byCanonical map[string]*toolEntry // rebuilt by replace
 }
 
 func newCatalog(server *mcp.Server, handler func(*toolEntry) mcp.ToolHandler, logger *log.Logger) *catalog {
@@ -79,30 +87,35 @@ func (c *catalog) services() []string {
 }
 
 // replaceService makes entries the tools of service: new and changed tools are
-// (re)registered, vanished ones removed. A name owned by another service is
-// skipped with a logged reason.
-func (c *catalog) replaceService(service string, entries []*toolEntry) {
-	if c.replace(service, entries) && c.warm != nil {
+// (re)registered, vanished ones removed. A name owned by another tool is
+// skipped, logged and returned as an [ErrToolNameConflict].
+func (c *catalog) replaceService(service string, entries []*toolEntry) []error {
+	added, conflicts := c.replace(service, entries)
+	for _, err := range conflicts {
+		c.logger.Print(err)
+	}
+	if added && c.warm != nil {
 		if err := c.warm(service); err != nil {
 			c.logger.Print(err)
 		}
 	}
+	return conflicts
 }
 
 // replace does replaceService's work under the lock and tells whether the
 // service is new in the catalog.
-func (c *catalog) replace(service string, entries []*toolEntry) (added bool) {
+func (c *catalog) replace(service string, entries []*toolEntry) (added bool, conflicts []error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	keep := map[string]bool{}
 	var names []string
 	for _, e := range entries {
 		if cur, ok := c.byName[e.Name]; ok && cur.Service != service {
-			c.logger.Printf("skipping tool %s (%s): name already used by %s", e.Name, e.Canonical, cur.Canonical)
+			conflicts = append(conflicts, fmt.Errorf("%w: skipping %s: its name %q is %s's", ErrToolNameConflict, e.Canonical, e.Name, cur.Canonical))
 			continue
 		}
 		if keep[e.Name] {
-			c.logger.Printf("skipping tool %s (%s): duplicate name in service %s", e.Name, e.Canonical, service)
+			conflicts = append(conflicts, fmt.Errorf("%w: skipping %s: its name %q is taken in service %s", ErrToolNameConflict, e.Canonical, e.Name, service))
 			continue
 		}
 		keep[e.Name] = true
@@ -127,13 +140,32 @@ func (c *catalog) replace(service string, entries []*toolEntry) (added bool) {
 	if len(gone) > 0 {
 		c.server.RemoveTools(gone...)
 	}
+	c.byCanonical = make(map[string]*toolEntry, len(c.byName))
+	for _, e := range c.byName {
+		c.byCanonical[e.Canonical] = e
+	}
 	if len(names) == 0 {
 		delete(c.byService, service)
-		return false
+		return false, conflicts
 	}
 	_, known := c.byService[service]
 	c.byService[service] = names
-	return !known
+	return !known, conflicts
+}
+
+// downstream returns the endpoints a call of e may reach after the entry
+// hop, with their declared scopes: e's declared calls, transitively
+// (policy.ResolveDownstream over the current tools).
+func (c *catalog) downstream(e *toolEntry) []policy.Downstream {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return policy.ResolveDownstream(e.Calls, func(name string) ([]string, []string, bool) {
+		d, ok := c.byCanonical[name]
+		if !ok {
+			return nil, nil, false
+		}
+		return d.Scopes, d.Calls, true
+	})
 }
 
 // entries returns the current tools sorted by name.

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,45 +25,46 @@ type discovery struct {
 }
 
 // syncAll reads every service once and drops the tools of services that are
-// gone.
+// gone. It returns the naming problems it found (tools left out), joined.
 func (d *discovery) syncAll() error {
 	list, err := d.reg.ListServices()
 	if err != nil {
 		return fmt.Errorf("gateway: list services: %w", err)
 	}
+	var problems []error
 	present := map[string]bool{}
 	for _, s := range list {
 		if s == nil || present[s.Name] {
 			continue
 		}
 		present[s.Name] = true
-		d.syncService(s.Name)
+		problems = append(problems, d.syncService(s.Name)...)
 	}
 	for _, name := range d.cat.services() {
 		if !present[name] {
 			d.cat.replaceService(name, nil)
 		}
 	}
-	return nil
+	return errors.Join(problems...)
 }
 
 // syncService re-reads one service. A lookup error keeps the current tools:
 // a flapping registry must not make tools vanish.
-func (d *discovery) syncService(name string) {
+func (d *discovery) syncService(name string) []error {
 	svcs, err := d.reg.GetService(name)
 	if err != nil && !errors.Is(err, registry.ErrNotFound) {
 		d.logger.Printf("registry lookup %s: %v (keeping current tools)", name, err)
-		return
+		return nil
 	}
-	d.cat.replaceService(name, d.entries(name, svcs))
+	entries, problems := d.entries(name, svcs)
+	return append(problems, d.cat.replaceService(name, entries)...)
 }
 
 // entries builds the tools of all versions of a service; for an endpoint
 // present in several versions the lexically greatest version wins.
-func (d *discovery) entries(name string, svcs []*registry.Service) []*toolEntry {
+func (d *discovery) entries(name string, svcs []*registry.Service) (out []*toolEntry, naming []error) {
 	sort.SliceStable(svcs, func(i, j int) bool { return svcs[i].Version > svcs[j].Version })
 	seen := map[string]bool{}
-	var out []*toolEntry
 	for _, svc := range svcs {
 		if svc == nil || len(svc.Nodes) == 0 {
 			continue
@@ -75,13 +77,16 @@ func (d *discovery) entries(name string, svcs []*registry.Service) []*toolEntry 
 			e, err := d.entry(name, ep)
 			if err != nil {
 				d.logger.Printf("skipping endpoint %s.%s: %v", name, ep.Name, err)
+				if errors.Is(err, ErrBadToolName) {
+					naming = append(naming, err)
+				}
 				continue
 			}
 			out = append(out, e)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return out, naming
 }
 
 func (d *discovery) entry(service string, ep *registry.Endpoint) (*toolEntry, error) {
@@ -102,18 +107,22 @@ func (d *discovery) entry(service string, ep *registry.Endpoint) (*toolEntry, er
 	canonical := canonicalName(service, ep.Name)
 	tc := d.cfg.Tools[canonical]
 	e := &toolEntry{
-		Name:        tc.Name,
-		Canonical:   canonical,
-		Service:     service,
-		Endpoint:    ep.Name,
-		Description: tc.Description,
-		Scopes:      contract.Scopes,
-		Schema:      schema,
-		Timeout:     tc.Timeout,
-		ResultMode:  ep.Metadata[tool.MetadataResult],
+		Name:         tc.Name,
+		Canonical:    canonical,
+		Service:      service,
+		Endpoint:     ep.Name,
+		Description:  tc.Description,
+		Scopes:       contract.Scopes,
+		Calls:        contract.Calls,
+		Schema:       schema,
+		Timeout:      tc.Timeout,
+		ResultMode:   ep.Metadata[tool.MetadataResult],
+		ParamHeaders: bytes.Contains(raw, []byte("x-mcp-header")),
 	}
 	if e.Name == "" {
-		e.Name = sanitizeName(canonical)
+		if e.Name, err = displayName(canonical, d.cfg.ToolNameStyle); err != nil {
+			return nil, err
+		}
 	}
 	if e.Description == "" {
 		e.Description = contract.Description
@@ -142,9 +151,9 @@ func (d *discovery) run(ctx context.Context, watching chan<- struct{}) {
 		case <-ctx.Done():
 			return
 		case name := <-events:
-			d.syncService(name)
+			_ = d.syncService(name) // logged; a running gateway leaves the tool out
 		case <-tick.C:
-			if err := d.syncAll(); err != nil {
+			if err := d.syncAll(); err != nil && !isNaming(err) {
 				d.logger.Print(err)
 			}
 		}
@@ -187,4 +196,10 @@ func (d *discovery) watch(ctx context.Context, events chan<- string, watching ch
 		stop()
 		w.Stop()
 	}
+}
+
+// isNaming tells whether err only reports tools left out for their names
+// (already logged).
+func isNaming(err error) bool {
+	return errors.Is(err, ErrToolNameConflict) || errors.Is(err, ErrBadToolName)
 }

@@ -20,8 +20,10 @@ type dispatcher struct {
 
 // callInfo is what the downstream service learns about the call.
 type callInfo struct {
-	Account  string            // subject of the caller, "" when anonymous
-	Identity map[string]string // extra metadata, e.g. the downstream identity
+	Account string // subject of the caller, "" when anonymous
+	// Identity puts the downstream identity into each attempt's metadata
+	// (mintPerAttempt: a fresh one per attempt); nil: none.
+	Identity client.CallWrapper
 }
 
 // dispatch calls the tool's endpoint with args and returns the response body.
@@ -43,14 +45,15 @@ func (d *dispatcher) dispatch(ctx context.Context, e *toolEntry, args json.RawMe
 	if info.Account != "" {
 		md[AccountIDKey] = info.Account
 	}
-	for k, v := range info.Identity {
-		md[k] = v
-	}
 	ctx = metadata.NewContext(ctx, md)
 
 	req := d.client.NewRequest(e.Service, e.Endpoint, &bytes.Frame{Data: args})
 	var rsp bytes.Frame
-	err := d.client.Call(ctx, req, &rsp, client.WithRequestTimeout(e.Timeout), client.WithRetries(0))
+	opts := []client.CallOption{client.WithRequestTimeout(e.Timeout), client.WithRetries(0)}
+	if info.Identity != nil {
+		opts = append(opts, client.WithCallWrapper(info.Identity))
+	}
+	err := d.client.Call(ctx, req, &rsp, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", e.Canonical, err)
 	}

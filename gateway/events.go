@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+
 	"github.com/tracegate/tracegate/gateway/reason"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -46,62 +47,61 @@ type emitter interface {
 	EmitSeverity(ctx context.Context, sev log.Severity, name string, attrs ...attribute.KeyValue)
 }
 
-// emitAdmission records the admission of c on its span: identity attributes,
-// then exactly one authz decision event (for tools/call, and for any
-// authentication failure) and one rate-limit event when the limiter ran.
-func emitAdmission(ctx context.Context, em emitter, c *call) {
-	a := c.Admission
+// emitDecision records the decision on ex's span: identity attributes, then
+// exactly one decision event for a tools/call or any refusal (its reason is
+// the verdict's, as in the JSON-RPC error and the audit record), and one
+// rate-limit event when the limiter ran.
+func emitDecision(ctx context.Context, em emitter, ex *exchange) {
 	span := trace.SpanFromContext(ctx)
-	who := []attribute.KeyValue{}
-	if a.Authenticated {
-		who = append(who, KeySubject.String(a.Principal.Subject))
-		if a.Principal.Client != "" {
-			who = append(who, KeyClient.String(a.Principal.Client))
+	who := make([]attribute.KeyValue, 0, 12)
+	if ex.authenticated {
+		who = append(who, KeySubject.String(ex.principal.Subject))
+		if ex.principal.Client != "" {
+			who = append(who, KeyClient.String(ex.principal.Client))
 		}
-		if a.Principal.IntentID != "" {
-			who = append(who, KeyIntentID.String(a.Principal.IntentID))
+		if ex.principal.IntentID != "" {
+			who = append(who, KeyIntentID.String(ex.principal.IntentID))
 		}
 		span.SetAttributes(who...)
 	}
-	if c.Info.Method != methodToolsCall && a.AuthErr == nil {
+	if ex.method != methodToolsCall && ex.verdict == nil {
 		return
 	}
 	decision, why := decisionAllow, reason.Reason("")
-	attrs := append([]attribute.KeyValue{}, who...)
-	if tool := c.Info.Tool; tool != "" {
+	attrs := who
+	tool := ex.tool
+	if ex.entry != nil {
+		tool = ex.entry.Canonical // events, like audit records, name the canonical tool
+	}
+	if tool != "" {
 		attrs = append(attrs, KeyTool.String(tool))
 	}
-	switch {
-	case a.AuthErr != nil:
-		decision, why = decisionDeny, denialReason(a.AuthErr)
-	case a.Decision != nil:
-		why = a.Decision.Reason
-		if !a.Decision.Allowed {
-			decision = decisionDeny
-		}
+	if d := ex.decision; d != nil {
+		why = d.Reason
 		attrs = append(attrs,
-			KeyAuthzGranted.StringSlice(orEmpty(a.Decision.Granted)),
-			KeyAuthzMissing.StringSlice(orEmpty(a.Decision.Missing)),
-			KeyAuthzMode.String(string(a.Decision.Mode)))
-	default:
-		why = reason.UnknownTool // authenticated; the SDK answers the call
+			KeyAuthzGranted.StringSlice(orEmpty(d.Granted)),
+			KeyAuthzMissing.StringSlice(orEmpty(d.Missing)),
+			KeyAuthzMode.String(string(d.Mode)))
 	}
-	if a.Entry != nil {
-		attrs = append(attrs, KeyAuthzRequired.StringSlice(orEmpty(a.Requirement.Scopes)), KeyAuthzSource.String(a.Requirement.Source))
+	if v := ex.verdict; v != nil {
+		decision, why = decisionDeny, v.reason
+	}
+	if ex.entry != nil {
+		attrs = append(attrs, KeyAuthzRequired.StringSlice(orEmpty(ex.requirement.Scopes)), KeyAuthzSource.String(ex.requirement.Source))
 	}
 	attrs = append(attrs, KeyAuthzDecision.String(decision), KeyAuthzReason.String(string(why)))
 	span.SetAttributes(KeyAuthzDecision.String(decision), KeyAuthzReason.String(string(why)))
 	em.EmitSeverity(ctx, severity(decision == decisionAllow), EventAuthzDecision, attrs...)
 
-	if l := a.Limit; l != nil {
+	if l := ex.limit; l != nil {
 		outcome := rateAllowed
 		if !l.Allowed {
 			outcome = rateLimited
 		}
 		span.SetAttributes(KeyRateDecision.String(outcome))
 		em.EmitSeverity(ctx, severity(l.Allowed), EventRateLimitDecision,
-			KeyTool.String(c.Info.Tool),
-			KeySubject.String(a.Principal.Subject),
+			KeyTool.String(tool),
+			KeySubject.String(ex.principal.Subject),
 			KeyRateDecision.String(outcome),
 			KeyRateKind.String(string(l.Kind)),
 			KeyRateLimit.Float64(l.Limit),

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -25,18 +26,22 @@ var implementation = mcp.Implementation{Name: "tracegate", Title: "tracegate MCP
 // every transport, runs through one middleware chain registered in
 // [Gateway.pipeline].
 type Gateway struct {
-	opts       Options
-	server     *mcp.Server
-	catalog    *catalog
-	discovery  *discovery
-	dispatcher *dispatcher
-	tracing    *tracing
-	emitter    *telemetry.Emitter
-	admitter   *admitter
-	admissions admissions
-	minter     *policy.Minter
-	recorder   *audit.Recorder
-	policyHash string
+	opts      Options
+	server    *mcp.Server
+	catalog   *catalog
+	discovery *discovery
+	emitter   *telemetry.Emitter
+	minter    *policy.Minter
+	recorder  *audit.Recorder
+
+	// The pipeline: its steps, registered once in order, and the
+	// transports' fronts.
+	chain    chain
+	tracing  *tracing
+	auditor  *auditor
+	admitter *admitter
+	caller   *caller
+	front    *front
 
 	ownClient *microkit.Client // closed with the gateway when we built it
 	ownLimit  bool             // the limiter was built here and is closed here
@@ -83,7 +88,6 @@ func (g *Gateway) build() error {
 		}
 		g.ownClient, o.Client = c, c
 	}
-	g.dispatcher = &dispatcher{client: o.Client}
 
 	g.server = mcp.NewServer(&implementation, &mcp.ServerOptions{
 		// Prompts and resources: the SDK answers their list methods (empty),
@@ -95,7 +99,7 @@ func (g *Gateway) build() error {
 		},
 		SetCacheable: g.setCacheable,
 	})
-	g.pipeline()
+	g.server.AddReceivingMiddleware(g.bridge)
 	g.catalog = newCatalog(g.server, g.toolHandler, o.Logger)
 	if g.ownClient != nil {
 		g.catalog.warm = g.ownClient.Warm
@@ -115,14 +119,23 @@ func (g *Gateway) build() error {
 		return err
 	}
 	g.ownLimit = o.Limiter == nil && limiter != nil
-	g.admitter = &admitter{verifier: verifier, scopes: scopes, limiter: limiter, catalog: g.catalog}
 	if g.minter, err = newMinter(o); err != nil {
 		return err
 	}
 	if g.recorder, err = newRecorder(o, g.emitter); err != nil {
 		return err
 	}
-	g.policyHash = hashPolicy(o.Config.Policy)
+	c := o.Config
+	inflight := &budget{limit: c.MaxInflightBytes}
+	g.admitter = &admitter{verifier: verifier, scopes: scopes, limiter: limiter, catalog: g.catalog,
+		sessions: newSessions(c.Sessions, g.closeSession), budget: inflight, emitter: g.emitter,
+		baseline: c.Auth.BaselineScopes, listUncallable: c.Policy.ListUncallable}
+	g.auditor = &auditor{recorder: g.recorder, policyHash: hashPolicy(c.Policy), logger: o.Logger,
+		anon: newAnonAudit(c.UnauthenticatedAuditRate, g.recorder, o.Logger)}
+	g.caller = &caller{recorder: g.recorder, minter: g.minter, dispatcher: &dispatcher{client: o.Client}, auditor: g.auditor,
+		catalog: g.catalog, scopes: g.admitter.scopes}
+	g.pipeline()
+	g.front = newFront(g, inflight)
 	return nil
 }
 
@@ -133,16 +146,12 @@ func hashPolicy(p policy.Config) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// pipeline registers the middleware chain in one call, outermost first:
-// tracing (so every request, denials included, has a span), audit (one
-// record per tools/call), admission (authenticate, authorize, limit). The
-// SDK then routes to the tool handler, which validates and dispatches.
+// pipeline registers the chain in one place, outermost first: tracing (so
+// every request, refusals included, has a span), audit (one record per
+// request), admission (sessions, authorize, limit, arguments). The terminal
+// (the SDK's handler, or the caller for a tools/call) is the transport's.
 func (g *Gateway) pipeline() {
-	g.server.AddReceivingMiddleware(
-		g.tracing.middleware,
-		g.auditMiddleware,
-		g.admitMiddleware,
-	)
+	g.chain = chain{g.tracing, g.auditor, g.admitter}
 }
 
 // setCacheable marks list results private when callers see different
@@ -171,8 +180,10 @@ func (g *Gateway) Start(ctx context.Context) error {
 	})
 	watching := make(chan struct{})
 	g.wg.Go(func() { g.discovery.run(run, watching) })
+	g.wg.Go(func() { g.auditor.anon.run(run) })
+	g.wg.Go(func() { g.sweepSessions(run) })
 	<-watching
-	if err := g.discovery.syncAll(); err != nil {
+	if err := g.discovery.syncAll(); err != nil { // includes tools left out for their names: a clear error at start
 		stop()
 		return err
 	}
@@ -180,8 +191,30 @@ func (g *Gateway) Start(ctx context.Context) error {
 	return nil
 }
 
-// Server returns the underlying MCP server (for custom transports).
-func (g *Gateway) Server() *mcp.Server { return g.server }
+// sweepSessions ends idle sessions until ctx ends.
+func (g *Gateway) sweepSessions(ctx context.Context) {
+	every := min(time.Minute, max(time.Second, g.opts.Config.Sessions.IdleTimeout/4))
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			g.admitter.sessions.sweep()
+		}
+	}
+}
+
+// closeSession ends the SDK's session id (idle expiry).
+func (g *Gateway) closeSession(id string) {
+	for ss := range g.server.Sessions() {
+		if ss.ID() == id {
+			_ = ss.Close()
+			return
+		}
+	}
+}
 
 // IdentityPublicKey is the key services verify downstream identities with
 // (also served as a JWKS by [Gateway.Handler]).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -125,21 +126,28 @@ func TestProtocolErrorsDispatchNothing(t *testing.T) {
 	e := newEnv(t)
 	cs := e.connect(t, nil)
 	for _, tc := range []struct {
-		name string
-		tool string
-		args any
+		name    string
+		tool    string
+		args    any
+		isError bool // invalid arguments of a known tool: an isError result (SEP-1303)
 	}{
-		{"unknown tool", "posts.Posts.Nope", map[string]any{}},
-		{"wrong type", "posts.Posts.Create", map[string]any{"title": 42, "body": "b", "author_id": "user-1"}},
-		{"missing required", "posts.Posts.Read", map[string]any{}},
-		{"extra property on strict schema", "users.Users.Read", map[string]any{"id": "user-1", "evil": true}},
+		{"unknown tool", "posts.Posts.Nope", map[string]any{}, false},
+		{"wrong type", "posts.Posts.Create", map[string]any{"title": 42, "body": "b", "author_id": "user-1"}, true},
+		{"missing required", "posts.Posts.Read", map[string]any{}, true},
+		{"extra property on strict schema", "users.Users.Read", map[string]any{"id": "user-1", "evil": true}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.capture.Reset()
-			_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: tc.tool, Arguments: tc.args})
-			var werr *jsonrpc.Error
-			if !errors.As(err, &werr) || werr.Code != jsonrpc.CodeInvalidParams {
-				t.Fatalf("err = %v, want JSON-RPC invalid params", err)
+			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: tc.tool, Arguments: tc.args})
+			if tc.isError {
+				if err != nil || res == nil || !res.IsError || res.Meta["io.tracegate/reason"] != "invalid_arguments" {
+					t.Fatalf("res = %+v, err = %v, want an isError result with reason invalid_arguments", res, err)
+				}
+			} else {
+				var werr *jsonrpc.Error
+				if !errors.As(err, &werr) || werr.Code != jsonrpc.CodeInvalidParams {
+					t.Fatalf("err = %v, want JSON-RPC invalid params", err)
+				}
 			}
 			for _, s := range e.capture.Spans() {
 				if strings.HasPrefix(s.Name, "posts/") || strings.HasPrefix(s.Name, "users/") {
@@ -200,5 +208,58 @@ func TestGoMicroGatewayMetadata(t *testing.T) {
 	if get(gateway.ToolNameKey) != "users.Users.List" || get(gateway.AccountIDKey) != "anonymous" ||
 		get(gateway.TraceIDKey) != span.SpanContext.TraceID().String() {
 		t.Fatalf("metadata = %v, want tool, account and trace id %s", mds[0], span.SpanContext.TraceID())
+	}
+}
+
+// TestTraceIDWithoutTracing: used as a library the go-micro way (no
+// TraceProvider), every audit record still has a W3C trace and span id, the
+// same trace id reaches the service as Mcp-Trace-Id, and a caller's trace id
+// is continued.
+func TestTraceIDWithoutTracing(t *testing.T) {
+	var mu sync.Mutex
+	var recs []gateway.AuditRecord
+	e := newEnv(t, func(o *gateway.Options) {
+		o.TraceProvider, o.LoggerProvider = nil, nil
+		o.AuditFunc = func(r gateway.AuditRecord) { mu.Lock(); recs = append(recs, r); mu.Unlock() }
+	})
+	cs := e.connect(t, nil)
+	before := len(e.seen.all())
+	call(t, cs, "users.Users.List", map[string]any{}, nil)
+	const caller = "4bf92f3577b34da6a3ce929d0e0e4736"
+	_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "users.Users.List", Arguments: map[string]any{},
+		Meta: mcp.Meta{"traceparent": "00-" + caller + "-00f067aa0ba902b7-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var calls []gateway.AuditRecord
+	for _, r := range recs {
+		if r.Tool == "users.Users.List" {
+			calls = append(calls, r)
+		}
+	}
+	if len(calls) != 2 {
+		t.Fatalf("call records %+v", calls)
+	}
+	zero := strings.Repeat("0", 32)
+	for _, r := range calls {
+		if len(r.TraceID) != 32 || r.TraceID == zero || len(r.SpanID) != 16 || r.SpanID == zero[:16] {
+			t.Fatalf("record without a trace context: %+v", r)
+		}
+	}
+	if calls[1].TraceID != caller {
+		t.Fatalf("caller's trace not continued: %s", calls[1].TraceID)
+	}
+	var sent []string
+	for _, md := range e.seen.all()[before:] {
+		for k, v := range md {
+			if strings.EqualFold(k, gateway.TraceIDKey) {
+				sent = append(sent, v)
+			}
+		}
+	}
+	if len(sent) < 2 || sent[0] != calls[0].TraceID || sent[len(sent)-1] != caller {
+		t.Fatalf("Mcp-Trace-Id sent %v, records %s %s", sent, calls[0].TraceID, calls[1].TraceID)
 	}
 }

@@ -95,29 +95,15 @@ func (e *env) newGateway(t testing.TB, mutate ...func(*gateway.Options)) *gatewa
 	return gatewaytest.Start(t, opts)
 }
 
-// connect opens an in-memory MCP client session on the gateway; changed
-// counts tools/list_changed notifications.
+// connect opens an MCP client session on the gateway (over the stdio
+// transport, in process); changed counts tools/list_changed notifications.
 func (e *env) connect(t *testing.T, changed *atomic.Int32) *mcp.ClientSession {
 	t.Helper()
-	ct, st := mcp.NewInMemoryTransports()
-	ctx := context.Background()
-	ss, err := e.gw.Server().Connect(ctx, st, nil)
-	if err != nil {
-		t.Fatalf("server connect: %v", err)
-	}
 	opts := &mcp.ClientOptions{}
 	if changed != nil {
 		opts.ToolListChangedHandler = func(context.Context, *mcp.ToolListChangedRequest) { changed.Add(1) }
 	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test-agent", Version: "1"}, opts).Connect(ctx, ct, nil)
-	if err != nil {
-		t.Fatalf("client connect: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cs.Close()
-		_ = ss.Wait()
-	})
-	return cs
+	return gatewaytest.Connect(t, e.gw, opts)
 }
 
 // call calls a tool and decodes its structured content into out.

@@ -102,6 +102,10 @@ type Options struct {
 	StdioToken string
 	// AuditSinks receive every audit record besides the configured ones.
 	AuditSinks []audit.Sink
+	// AuditOptions are passed to audit.New after the gateway's own (e.g.
+	// audit.WithFileOptions(audit.WithFileSystem(…)) to place the log on a
+	// file system of the caller's).
+	AuditOptions []audit.Option
 	// Config holds everything else, loadable from YAML ([LoadConfig]).
 	Config Config
 }

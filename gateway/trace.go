@@ -2,15 +2,13 @@ package gateway
 
 import (
 	"context"
-	"errors"
+	"crypto/rand"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
-	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
@@ -21,12 +19,14 @@ import (
 	"github.com/tracegate/tracegate/telemetry"
 )
 
-// tracing is step 1 of the pipeline: one SERVER span per MCP request, parented
-// per the trust policy, plus the mcp.server.operation.duration metric.
+// tracing is step 1 of the pipeline: one SERVER span per MCP request,
+// parented per the trust policy, carrying the request's baggage across the
+// trust boundary, plus the mcp.server.operation.duration metric.
 type tracing struct {
 	tracer      trace.Tracer
 	prop        propagation.TextMapPropagator
 	trust       TrustPolicy
+	baggage     baggagePolicy
 	duration    metric.Float64Histogram
 	recordArgs  bool
 	recordRes   bool
@@ -46,11 +46,21 @@ func newTracing(o Options) (*tracing, error) {
 		tracer:      o.TraceProvider.Tracer(telemetry.ScopeName, trace.WithInstrumentationVersion(telemetry.Version)),
 		prop:        o.Propagator,
 		trust:       o.Config.Trust,
+		baggage:     newBaggagePolicy(o.Config.Baggage),
 		duration:    h.Inst(),
 		recordArgs:  o.Config.RecordArguments,
 		recordRes:   o.Config.RecordResults,
 		recordLimit: o.Config.RecordLimit,
 	}, nil
+}
+
+// wrap opens the span before the rest of the chain and ends it after.
+func (t *tracing) wrap(next handler) handler {
+	return func(ctx context.Context, ex *exchange) {
+		ctx = t.begin(ctx, ex)
+		next(ctx, ex)
+		t.finish(ctx, ex)
+	}
 }
 
 // metaCarrier reads W3C fields from params._meta (MCP SEP-414).
@@ -73,11 +83,11 @@ func (m metaCarrier) Keys() []string {
 
 // parent picks the client's trace context: params._meta first, else the HTTP
 // headers; when both are valid and differ, the other becomes a link.
-func (t *tracing) parent(info requestInfo) (ctx context.Context, primary trace.SpanContext, links []trace.Link) {
-	metaCtx := t.prop.Extract(context.Background(), metaCarrier(info.Meta))
+func (t *tracing) parent(ex *exchange) (ctx context.Context, primary trace.SpanContext, links []trace.Link) {
+	metaCtx := t.prop.Extract(context.Background(), metaCarrier(ex.meta))
 	hdrCtx := context.Background()
-	if info.Header != nil {
-		hdrCtx = t.prop.Extract(hdrCtx, propagation.HeaderCarrier(info.Header))
+	if ex.header != nil {
+		hdrCtx = t.prop.Extract(hdrCtx, propagation.HeaderCarrier(ex.header))
 	}
 	m, h := trace.SpanContextFromContext(metaCtx), trace.SpanContextFromContext(hdrCtx)
 	switch {
@@ -92,15 +102,18 @@ func (t *tracing) parent(info requestInfo) (ctx context.Context, primary trace.S
 	return context.Background(), trace.SpanContext{}, nil
 }
 
-// start opens the SERVER span for info on ctx.
-func (t *tracing) start(ctx context.Context, info requestInfo) (context.Context, trace.Span) {
-	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(t.attributes(info)...)}
+// begin opens the request's SERVER span on ctx, records it in ex and
+// returns ctx with the span and the request's baggage.
+func (t *tracing) begin(ctx context.Context, ex *exchange) context.Context {
+	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(t.attributes(ex)...)}
+	remote := context.Background()
 	if t.trust != TrustIgnore {
-		remote, primary, links := t.parent(info)
+		var primary trace.SpanContext
+		var links []trace.Link
+		remote, primary, links = t.parent(ex)
 		switch {
 		case primary.IsValid() && t.trust == TrustParent:
 			ctx = trace.ContextWithRemoteSpanContext(ctx, primary)
-			ctx = baggage.ContextWithBaggage(ctx, baggage.FromContext(remote))
 			opts = append(opts, trace.WithLinks(links...))
 		case primary.IsValid():
 			opts = append(opts, trace.WithNewRoot(),
@@ -111,105 +124,149 @@ func (t *tracing) start(ctx context.Context, info requestInfo) (context.Context,
 	} else {
 		opts = append(opts, trace.WithNewRoot())
 	}
-	return t.tracer.Start(ctx, info.spanName(), opts...)
+	ex.clientBaggage = t.baggage.fromClient(remote, t.trust == TrustParent)
+	parent := trace.SpanContextFromContext(ctx)
+	ctx, ex.span = t.tracer.Start(ctx, spanName(ex), opts...)
+	if sc := ex.span.SpanContext(); !ex.span.IsRecording() && (!sc.IsValid() || sc.SpanID() == parent.SpanID()) {
+		// No recording tracer (a no-op provider, as when used as a library
+		// the go-micro way): the request still gets its own W3C trace
+		// context, continuing the caller's trace, for the audit record,
+		// the downstream metadata and the downstream identity.
+		ex.span = trace.SpanFromContext(trace.ContextWithSpanContext(ctx, syntheticSpanContext(parent)))
+		ctx = trace.ContextWithSpan(ctx, ex.span)
+	}
+	return t.withBaggage(ctx, ex)
 }
 
-func (t *tracing) attributes(info requestInfo) []attribute.KeyValue {
-	attrs := []attribute.KeyValue{semconv.McpMethodNameKey.String(info.Method)}
-	if info.Method == methodToolsCall {
-		attrs = append(attrs, semconv.GenAIToolNameKey.String(info.Tool), semconv.GenAIOperationNameKey.String(operationExecuteTool))
-		if t.recordArgs && len(info.Arguments) > 0 {
-			attrs = append(attrs, semconv.GenAIToolCallArgumentsKey.String(capString(string(info.Arguments), t.recordLimit)))
+// syntheticSpanContext is a fresh span id in parent's trace (or a new random
+// trace), sampled as the parent says (sampled when there is none).
+func syntheticSpanContext(parent trace.SpanContext) trace.SpanContext {
+	var tid trace.TraceID
+	var sid trace.SpanID
+	_, _ = rand.Read(sid[:])
+	flags := trace.FlagsSampled
+	if parent.IsValid() {
+		tid, flags = parent.TraceID(), parent.TraceFlags()
+	} else {
+		_, _ = rand.Read(tid[:])
+	}
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: flags})
+}
+
+// spanName follows the MCP conventions, "{mcp.method.name} {target}", with
+// the target only for a tool the catalog holds (client-chosen names must not
+// become span names); a request refused before its message was read is
+// named by its HTTP method and path.
+func spanName(ex *exchange) string {
+	switch {
+	case ex.entry != nil:
+		return ex.method + " " + ex.entry.Name
+	case ex.msg != nil:
+		return ex.method
+	case ex.transport == transportHTTP:
+		return ex.httpMethod + " " + MCPPath
+	}
+	return "mcp"
+}
+
+func (t *tracing) attributes(ex *exchange) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 12)
+	attrs = append(attrs, telemetry.EvidenceKey.Bool(true)) // never sampled away (telemetry.EvidenceSampler)
+	if ex.method != "" {
+		attrs = append(attrs, semconv.McpMethodNameKey.String(ex.method))
+	}
+	if ex.method == methodToolsCall {
+		attrs = append(attrs, semconv.GenAIOperationNameKey.String(operationExecuteTool))
+		if ex.tool != "" {
+			attrs = append(attrs, semconv.GenAIToolNameKey.String(ex.tool))
 		}
-	} else if info.Tool != "" {
-		attrs = append(attrs, semconv.GenAIPromptNameKey.String(info.Tool))
+		if t.recordArgs && len(ex.msg.Arguments) > 0 {
+			attrs = append(attrs, semconv.GenAIToolCallArgumentsKey.String(capString(string(ex.msg.Arguments), t.recordLimit)))
+		}
+	} else if ex.tool != "" {
+		attrs = append(attrs, semconv.GenAIPromptNameKey.String(ex.tool))
 	}
-	if info.RequestID != "" {
-		attrs = append(attrs, semconv.JSONRPCRequestIDKey.String(info.RequestID))
+	if id := ex.requestID(); id != "" {
+		attrs = append(attrs, semconv.JSONRPCRequestIDKey.String(capString(id, maxToolName)))
 	}
-	if info.ProtocolVersion != "" {
-		attrs = append(attrs, semconv.McpProtocolVersionKey.String(info.ProtocolVersion))
+	if ex.version != "" {
+		attrs = append(attrs, semconv.McpProtocolVersionKey.String(capString(ex.version, 32)))
 	}
-	if info.SessionID != "" {
-		attrs = append(attrs, semconv.McpSessionIDKey.String(info.SessionID))
+	if ex.sessionID != "" {
+		attrs = append(attrs, semconv.McpSessionIDKey.String(capString(ex.sessionID, maxToolName)))
 	}
-	if info.Transport == transportHTTP {
+	if ex.transport == transportHTTP {
 		attrs = append(attrs, semconv.NetworkTransportTCP, semconv.NetworkProtocolName("http"))
+		if ex.peer != "" {
+			attrs = append(attrs, semconv.ClientAddress(ex.peer))
+		}
 	} else {
 		attrs = append(attrs, semconv.NetworkTransportPipe)
 	}
 	return attrs
 }
 
-// middleware is the outermost step of the pipeline.
-func (t *tracing) middleware(next mcp.MethodHandler) mcp.MethodHandler {
-	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
-		ctx, c := t.begin(ctx, readRequest(method, req))
-		res, err := next(ctx, method, req)
-		t.finish(ctx, c, res, err)
-		return res, err
+// finish records the outcome on the span, names it after the tool once the
+// catalog resolved it, ends it and records the duration.
+func (t *tracing) finish(ctx context.Context, ex *exchange) {
+	span := ex.span
+	if ex.entry != nil {
+		span.SetName(spanName(ex))
 	}
-}
-
-// begin opens the request's SERVER span and its call state. The HTTP front
-// uses it too, for requests it refuses before the MCP SDK sees them.
-func (t *tracing) begin(ctx context.Context, info requestInfo) (context.Context, *call) {
-	c := &call{Info: info, start: time.Now()}
-	ctx, c.span = t.start(ctx, info)
-	return withCall(ctx, c), c
-}
-
-// finish records the outcome on the span, ends it and records the duration.
-func (t *tracing) finish(ctx context.Context, c *call, res mcp.Result, err error) {
-	span := c.span
-	c.ErrType = errorType(res, err)
-	if c.ErrType != "" {
-		span.SetAttributes(semconv.ErrorTypeKey.String(c.ErrType))
-		msg := c.ErrType
-		if err != nil {
-			msg = err.Error()
+	if ex.sessionID != "" && ex.method == methodInitialize {
+		span.SetAttributes(semconv.McpSessionIDKey.String(capString(ex.sessionID, maxToolName)))
+	}
+	errType := ex.errorType()
+	if errType != "" {
+		span.SetAttributes(semconv.ErrorTypeKey.String(errType))
+		msg := errType
+		switch {
+		case ex.verdict != nil:
+			msg = ex.verdict.message
+		case ex.err != nil:
+			msg = ex.err.Error()
 		}
 		span.SetStatus(codes.Error, msg)
 	}
-	if ct, ok := res.(*mcp.CallToolResult); ok && t.recordRes && ct != nil && len(ct.Content) > 0 {
+	if ct, ok := ex.result.(*mcp.CallToolResult); ok && t.recordRes && ct != nil && len(ct.Content) > 0 {
 		if tc, ok := ct.Content[0].(*mcp.TextContent); ok {
 			span.SetAttributes(semconv.GenAIToolCallResultKey.String(capString(tc.Text, t.recordLimit)))
 		}
 	}
 	span.End()
-	t.duration.Record(ctx, time.Since(c.start).Seconds(), metric.WithAttributes(t.metricAttributes(c)...))
+	t.duration.Record(ctx, time.Since(ex.start).Seconds(), metric.WithAttributes(t.metricAttributes(ex, errType)...))
 }
 
 // metricAttributes is a small fixed set, bounded in cardinality by the tool
-// catalog: unknown tool names are not recorded.
-func (t *tracing) metricAttributes(c *call) []attribute.KeyValue {
-	attrs := []attribute.KeyValue{semconv.McpMethodNameKey.String(c.Info.Method)}
-	if c.Entry != nil {
-		attrs = append(attrs, semconv.GenAIToolNameKey.String(c.Entry.Name))
+// catalog: unknown tool names and methods are not recorded.
+func (t *tracing) metricAttributes(ex *exchange, errType string) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 4)
+	if knownMethod(ex.method) {
+		attrs = append(attrs, semconv.McpMethodNameKey.String(ex.method))
 	}
-	if c.ErrType != "" {
-		attrs = append(attrs, semconv.ErrorTypeKey.String(c.ErrType))
+	if ex.entry != nil {
+		attrs = append(attrs, semconv.GenAIToolNameKey.String(ex.entry.Name))
 	}
-	if c.Info.ProtocolVersion != "" {
-		attrs = append(attrs, semconv.McpProtocolVersionKey.String(c.Info.ProtocolVersion))
+	if errType != "" {
+		attrs = append(attrs, semconv.ErrorTypeKey.String(errType))
+	}
+	if knownVersion(ex.version) {
+		attrs = append(attrs, semconv.McpProtocolVersionKey.String(ex.version))
 	}
 	return attrs
 }
 
-// errorType is the JSON-RPC error code, "tool_error" for an isError result,
-// or "" on success.
-func errorType(res mcp.Result, err error) string {
-	if err != nil {
-		var werr *jsonrpc.Error
-		if errors.As(err, &werr) {
-			return strconv.FormatInt(werr.Code, 10)
-		}
-		return "_OTHER"
-	}
-	if ct, ok := res.(*mcp.CallToolResult); ok && ct != nil && ct.IsError {
+// errorType is the OTel error.type of the request: the JSON-RPC error code,
+// "tool_error" for an isError result, "" on success.
+func (ex *exchange) errorType() string {
+	switch {
+	case ex.verdict != nil && ex.verdict.isToolResult():
 		return errorTypeToolError
+	case ex.verdict != nil:
+		_, code := ex.verdict.answer(ex.modern)
+		return strconv.FormatInt(code, 10)
 	}
-	return ""
+	return errorType(ex.result, ex.err)
 }
 
 // capString cuts s to at most limit bytes on a rune boundary.

@@ -8,8 +8,9 @@
 #   this script started, by PID, and exits 0.
 #
 # Binaries are built into $DEMO_BIN_DIR (Go's build cache makes a second run
-# take seconds); logs, PIDs, keys, the gateway config and the audit log live
-# in $DEMO_STATE_DIR. Everything listens on 127.0.0.1 only.
+# take seconds); logs, PIDs, keys and the audit log live in $DEMO_STATE_DIR.
+# The gateway's configuration is docker/gateway.yaml, as under docker compose.
+# Everything listens on 127.0.0.1 only.
 #
 # Environment (all optional):
 #   DEMO_STATE_DIR      state directory          (default $cache/demo)
@@ -23,6 +24,8 @@
 #                                               (e.g. http://127.0.0.1:16686 + http://127.0.0.1:4317)
 #   DEMO_MESSAGE        the user message for the agent
 #   DEMO_AGENT=0        start the stack without running the agent
+#   JAEGER_ENGINE       auto (default: the official image when a Docker engine
+#                       answers, else the local build, which has no UI), docker, local
 # where $cache is ${TRACEGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tracegate}.
 set -euo pipefail
 
@@ -141,36 +144,37 @@ done
 mkdir -p "$state" "$bin"
 : >"$state/pids"
 
+# --- Jaeger: the official image (real UI) when a Docker engine answers ------
+# Otherwise the local build, which serves the query API but no real UI.
+console_url="http://127.0.0.1:$gw_port/console"
+jaeger_engine=external
+if [ -z "${DEMO_JAEGER_URL:-}" ]; then
+  jaeger_engine=$("$root/scripts/jaeger.sh" engine)
+  if [ "$jaeger_engine" = docker ]; then
+    log "a Docker engine answers: Jaeger runs from its official image, with the real UI at $jaeger_url"
+  else
+    log "no Docker engine answers: Jaeger runs from the local build, which has NO UI (only its API at $jaeger_url);"
+    log "the agent prints the trace tree here, and the tracegate console is at $console_url"
+  fi
+fi
+
 # --- build -------------------------------------------------------------------
 log "building binaries into $bin ..."
 t0=$SECONDS
-(cd "$root" && go build -o "$bin/" ./cmd/tracegate ./examples/authserver/cmd/authserver \
+if ! (cd "$root" && go build -o "$bin/" ./cmd/tracegate ./examples/authserver/cmd/authserver \
   ./examples/blog/cmd/users ./examples/blog/cmd/posts ./examples/blog/cmd/comments \
-  ./examples/agent/cmd/agent ./examples/agent/cmd/devregistry)
+  ./examples/agent/cmd/agent ./examples/agent/cmd/devregistry); then
+  log "building the binaries failed (go's messages are above)"
+  exit 1
+fi
 log "built in $((SECONDS - t0)) s"
-if [ -z "${DEMO_JAEGER_URL:-}" ]; then
-  "$root/scripts/jaeger.sh" build >/dev/null # progress on stderr; ~5-10 min the first time only
+if [ "$jaeger_engine" = local ]; then
+  "$root/scripts/jaeger.sh" build >/dev/null # progress on stderr; ~5-12 min the first time only
 fi
 for k in audit-key identity-key; do
   [ -f "$state/$k.pem" ] && continue
   "$bin/tracegate" keygen --out "$state/$k.pem" >"$state/keygen.log" 2>&1 || { cat "$state/keygen.log" >&2; exit 1; }
 done
-cat >"$state/gateway.yaml" <<'EOF'
-# Written by scripts/demo.sh. A generous per-caller, per-tool rate limit, so
-# every call carries a tracegate.ratelimit.decision event; tool arguments and
-# results on the spans, because the demo's data is not personal; a short
-# registry resync, so a service registering while the gateway starts shows up
-# within seconds.
-record_arguments: true
-record_results: true
-resync_interval: 5s
-policy:
-  rate_limit:
-    account_tool:
-      - tool: "*"
-        rate: 5
-        burst: 20
-EOF
 
 # --- start -------------------------------------------------------------------
 export OTEL_EXPORTER_OTLP_ENDPOINT=$otlp OTEL_METRICS_EXPORTER=none
@@ -181,10 +185,13 @@ start devregistry "$bin/devregistry" --addr "127.0.0.1:$nats_port"
 wait_for "the NATS registry" 10 listening "$nats_port"
 
 if [ -z "${DEMO_JAEGER_URL:-}" ]; then
-  JAEGER_LOG="$state/jaeger-output.log" start jaeger "$root/scripts/jaeger.sh" serve
-  # jaeger.sh prints the binary's PID once Jaeger is ready; note it too.
-  wait_for "Jaeger" 60 grep -q '^jaeger: pid' "$state/jaeger.log"
-  jpid=$(sed -n 's/^jaeger: pid \([0-9]*\),.*/\1/p' "$state/jaeger.log" | head -1)
+  JAEGER_ENGINE=$jaeger_engine JAEGER_LOG="$state/jaeger-output.log" start jaeger "$root/scripts/jaeger.sh" serve
+  # jaeger.sh prints the PID of the binary (or of the docker client) once
+  # Jaeger is ready; note it too. The first docker run pulls the image.
+  jaeger_wait=60
+  if [ "$jaeger_engine" = docker ]; then jaeger_wait=900; fi
+  wait_for "Jaeger" "$jaeger_wait" grep -q '^jaeger: pid' "$state/jaeger.log"
+  jpid=$(sed -n 's/^jaeger: pid \([0-9]*\),.*/\1/p;T;q' "$state/jaeger.log")
   echo "jaeger-binary $jpid" >>"$state/pids"
 else
   wait_for "Jaeger at $jaeger_url" 10 curl -fsS "$jaeger_url/api/services"
@@ -193,7 +200,7 @@ fi
 start authserver "$bin/authserver" --addr "127.0.0.1:$auth_port" --issuer "$auth_url" --audience "$gw_url"
 wait_for "the authserver" 20 curl -fsS "$auth_url/healthz"
 
-start gateway "$bin/tracegate" serve --addr "127.0.0.1:$gw_port" --config "$state/gateway.yaml" \
+start gateway "$bin/tracegate" serve --addr "127.0.0.1:$gw_port" --config "$root/docker/gateway.yaml" \
   --registry nats --registry_address "$nats_url" \
   --auth-issuer "$auth_url" --auth-resource "$gw_url" \
   --audit-file "$state/audit.jsonl" --audit-key "$state/audit-key.pem" --identity-key "$state/identity-key.pem"
@@ -218,21 +225,33 @@ if [ "${DEMO_AGENT:-1}" != 0 ]; then
   set -e
   echo
   agent_status="exit $agent_code"
-  msg_id=$(sed -n 's/^message id: \(msg-[0-9a-f]*\).*/\1/p' "$state/agent.log" | head -1)
-  trace_id=$(sed -n 's/^trace id: *\([0-9a-f]*\).*/\1/p' "$state/agent.log" | head -1)
+  # sed prints the first match and quits (no `| head -1`: a SIGPIPE under
+  # pipefail would stop the script).
+  msg_id=$(sed -n 's/^message id: \(msg-[0-9a-f]*\).*/\1/p;T;q' "$state/agent.log")
+  trace_id=$(sed -n 's/^trace id: *\([0-9a-f]*\).*/\1/p;T;q' "$state/agent.log")
   [ "$agent_code" = 0 ] || log "the agent failed ($agent_status); its output is in $state/agent.log"
+fi
+
+if [ "$jaeger_engine" = local ]; then
+  jaeger_lines="  Jaeger          $jaeger_url   API only: the local Jaeger build has NO UI
+                  (with a Docker engine, make demo runs the official image and its UI).
+                  The trace tree is printed above; the tracegate console: $console_url${trace_id:+
+  the trace       $jaeger_url/api/v3/traces/$trace_id}"
+else
+  jaeger_lines="  Jaeger UI       $jaeger_url${trace_id:+
+  the trace       $jaeger_url/trace/$trace_id}"
 fi
 
 cat <<EOF
 ================================================================================
 tracegate demo: ready (agent: $agent_status). Everything runs until Ctrl-C.
 
-  Jaeger UI       $jaeger_url${trace_id:+
-  the trace       $jaeger_url/trace/$trace_id}
-  gateway (MCP)   $gw_url
+$jaeger_lines
+  gateway (MCP)   $gw_url   (MCP clients: docs/clients.md)
   authserver      $auth_url   (DEV ONLY; token endpoint $auth_url/token)
   clients         demo-agent / demo-secret    scopes blog:read blog:write
                   admin-agent / admin-secret  also blog:admin
+                  MCP clients sign in as demo-user on a consent page (blog:read, blog:write)
   logs            $state/*.log
   audit log       $state/audit.jsonl
 

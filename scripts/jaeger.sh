@@ -6,6 +6,12 @@
 #                                      ready, run CMD with JAEGER_* set, stop Jaeger by PID
 #   scripts/jaeger.sh serve            start on the default ports (4317/4318/16686) in the
 #                                      foreground until Ctrl-C (used by make demo)
+#   scripts/jaeger.sh engine           print what serve runs: "docker" or "local"
+#
+# serve runs the official image ($JAEGER_IMAGE, the real Jaeger UI) when a Docker
+# engine answers (`docker info`), else the local build, which serves the query API
+# but only a placeholder UI. JAEGER_ENGINE=auto (default), docker or local decides.
+# Both use the same jaeger/config.yaml. `run` (the tests) always uses the local build.
 #
 # CMD sees: JAEGER_URL (query API/UI), JAEGER_OTLP_ENDPOINT (http://host:port, gRPC),
 # JAEGER_LOG (Jaeger's output: the debug exporter prints every OTLP log record there).
@@ -15,6 +21,21 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${TRACEGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tracegate}
 version=$(awk '$1 == "github.com/jaegertracing/jaeger" {print $2}' "$root/jaeger/go.mod")
 bin="$cache/jaeger-$version"
+# The image docker-compose.yml runs (e2e/compose checks they agree).
+image=${JAEGER_IMAGE:-jaegertracing/jaeger:2.13.0}
+
+# progress LOG: copies stdin (go build -v: one package per line) to LOG and
+# prints a line on stderr every 100 packages. It never fails on its own, so
+# under pipefail the pipeline's status is go's.
+progress() {
+  local n=0 line
+  while IFS= read -r line || [ -n "$line" ]; do
+    printf '%s\n' "$line" >&3
+    n=$((n + 1))
+    if [ $((n % 100)) -eq 0 ]; then echo "jaeger: ... $n packages compiled" >&2; fi
+  done 3>"$1"
+  return 0
+}
 
 build() {
   if [ -x "$bin" ]; then
@@ -22,20 +43,28 @@ build() {
     return
   fi
   mkdir -p "$cache"
-  echo "jaeger: building Jaeger $version from jaeger/go.mod (first time only, ~5-10 min)..." >&2
-  local n=0
-  (cd "$root/jaeger" && go build -v -o "$bin.tmp" github.com/jaegertracing/jaeger/cmd/jaeger 2>&1) |
-    while read -r _; do
-      n=$((n + 1))
-      if [ $((n % 100)) -eq 0 ]; then echo "jaeger: ... $n packages compiled" >&2; fi
-    done
-  [ -x "$bin.tmp" ] || { echo "jaeger: build failed" >&2; exit 1; }
+  command -v go >/dev/null || { echo "jaeger: go not found on PATH; install Go first" >&2; exit 1; }
+  echo "jaeger: building Jaeger $version from jaeger/go.mod (first time only, ~5-12 min)..." >&2
+  local log="$cache/jaeger-$version.build.log" code=0 start=$SECONDS
+  rm -f "$bin.tmp"
+  (cd "$root/jaeger" && go build -v -o "$bin.tmp" github.com/jaegertracing/jaeger/cmd/jaeger 2>&1) | progress "$log" || code=$?
+  if [ "$code" -ne 0 ] || [ ! -x "$bin.tmp" ]; then
+    rm -f "$bin.tmp"
+    if [ "$code" -ne 0 ]; then
+      echo "jaeger: build failed (go build exit $code); last lines of $log:" >&2
+    else
+      echo "jaeger: build failed: go build exited 0 but wrote no binary; last lines of $log:" >&2
+    fi
+    tail -20 "$log" | sed 's/^/jaeger:   /' >&2
+    exit 1
+  fi
   mv "$bin.tmp" "$bin"
-  echo "jaeger: built $bin" >&2
+  echo "jaeger: built $bin in $((SECONDS - start)) s" >&2
   echo "$bin"
 }
 
 free_port() {
+  command -v python3 >/dev/null || { echo "jaeger: python3 not found (scripts/deps.sh installs it)" >&2; return 1; }
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
@@ -58,10 +87,56 @@ wait_ready() {
   return 1
 }
 
-start() { # start LOGFILE: starts Jaeger in the background, sets $jaeger_pid
+# docker_ready: a Docker engine answers (the CLI alone is not enough).
+docker_ready() {
+  command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1
+}
+
+# engine prints "docker" or "local" for serve, following JAEGER_ENGINE.
+engine() {
+  case "${JAEGER_ENGINE:-auto}" in
+  local) echo local ;;
+  auto)
+    if docker_ready; then echo docker; else echo local; fi
+    ;;
+  docker)
+    if docker_ready; then
+      echo docker
+    else
+      echo "jaeger: JAEGER_ENGINE=docker, but no Docker engine answers (docker info failed)" >&2
+      return 1
+    fi
+    ;;
+  *)
+    echo "jaeger: JAEGER_ENGINE=${JAEGER_ENGINE}: want auto, docker or local" >&2
+    return 1
+    ;;
+  esac
+}
+
+start() { # start LOGFILE: starts the local build in the background, sets $jaeger_pid
   local log=$1
   export JAEGER_LISTEN_HOST=127.0.0.1
   JAEGER_LISTEN_HOST=127.0.0.1 "$bin" --config "$root/jaeger/config.yaml" >"$log" 2>&1 &
+  jaeger_pid=$!
+  wait_ready "${JAEGER_HEALTH_PORT:-13133}" "${JAEGER_QUERY_PORT:-16686}" "$log" "$jaeger_pid"
+}
+
+# start_docker LOGFILE: runs the official image in the background with the same
+# config, its ports published on 127.0.0.1 only; sets $jaeger_pid (the docker
+# client, which forwards signals to the container) and $container.
+start_docker() {
+  local log=$1
+  if ! docker image inspect "$image" >/dev/null 2>&1; then
+    echo "jaeger: pulling $image (first time only)..." >&2
+    docker pull -q "$image" >&2
+  fi
+  container="tracegate-jaeger-$$"
+  docker run --rm --name "$container" -e JAEGER_LISTEN_HOST=0.0.0.0 \
+    -v "$root/jaeger/config.yaml:/etc/jaeger/config.yaml:ro" \
+    -p "127.0.0.1:${JAEGER_QUERY_PORT:-16686}:16686" -p "127.0.0.1:${JAEGER_OTLP_GRPC_PORT:-4317}:4317" \
+    -p "127.0.0.1:${JAEGER_OTLP_HTTP_PORT:-4318}:4318" -p "127.0.0.1:${JAEGER_HEALTH_PORT:-13133}:13133" \
+    "$image" --config /etc/jaeger/config.yaml >"$log" 2>&1 &
   jaeger_pid=$!
   wait_ready "${JAEGER_HEALTH_PORT:-13133}" "${JAEGER_QUERY_PORT:-16686}" "$log" "$jaeger_pid"
 }
@@ -71,6 +146,8 @@ stop() {
     kill "$jaeger_pid" 2>/dev/null || true
     wait "$jaeger_pid" 2>/dev/null || true
   fi
+  # The container this script started, should the client have gone first.
+  if [ -n "${container:-}" ]; then docker rm -f "$container" >/dev/null 2>&1 || true; fi
 }
 
 case "${1:-}" in
@@ -81,8 +158,11 @@ run)
   shift
   [ "${1:-}" = "--" ] && shift
   build >/dev/null
-  export JAEGER_OTLP_GRPC_PORT=$(free_port) JAEGER_OTLP_HTTP_PORT=$(free_port)
-  export JAEGER_QUERY_PORT=$(free_port) JAEGER_QUERY_GRPC_PORT=$(free_port) JAEGER_HEALTH_PORT=$(free_port)
+  # One assignment per port: `export X=$(free_port)` would hide a failure.
+  for v in JAEGER_OTLP_GRPC_PORT JAEGER_OTLP_HTTP_PORT JAEGER_QUERY_PORT JAEGER_QUERY_GRPC_PORT JAEGER_HEALTH_PORT; do
+    port=$(free_port)
+    export "$v=$port"
+  done
   log=$(mktemp "${TMPDIR:-/tmp}/tracegate-jaeger.XXXXXX.log")
   trap 'stop; rm -f "$log"' EXIT
   trap 'exit 130' INT TERM
@@ -94,16 +174,25 @@ run)
   "$@"
   ;;
 serve)
-  build >/dev/null
+  mode=$(engine)
   log=${JAEGER_LOG:-$(mktemp "${TMPDIR:-/tmp}/tracegate-jaeger.XXXXXX.log")}
   trap 'stop' EXIT
   trap 'exit 130' INT TERM
-  start "$log"
-  echo "jaeger: pid $jaeger_pid, UI/API http://127.0.0.1:${JAEGER_QUERY_PORT:-16686}, log $log" >&2
+  if [ "$mode" = docker ]; then
+    start_docker "$log"
+    echo "jaeger: pid $jaeger_pid, $image (UI and API) at http://127.0.0.1:${JAEGER_QUERY_PORT:-16686}, log $log" >&2
+  else
+    build >/dev/null
+    start "$log"
+    echo "jaeger: pid $jaeger_pid, local build (API only, no UI) at http://127.0.0.1:${JAEGER_QUERY_PORT:-16686}, log $log" >&2
+  fi
   wait "$jaeger_pid"
   ;;
+engine)
+  engine
+  ;;
 *)
-  sed -n '2,12p' "$0" >&2
+  sed -n '2,/^set /{/^#/p;}' "$0" >&2
   exit 2
   ;;
 esac

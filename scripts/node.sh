@@ -43,7 +43,10 @@ cmd=${1:-install}
 case "$cmd" in
 install)
   install
-  log "ready: $("$(node_bin)" --version) at $(node_bin), conformance $(cd "$dir" && "$(node_bin)" -p 'require("@modelcontextprotocol/conformance/package.json").version' 2>/dev/null || echo '?')"
+  # An assignment, so a missing Node 22 stops the script (a failing command
+  # substitution inside log's arguments would not).
+  node=$(node_bin)
+  log "ready: $("$node" --version) at $node, conformance $(cd "$dir" && "$node" -p 'require("@modelcontextprotocol/conformance/package.json").version' 2>/dev/null || echo '?')"
   ;;
 dir)
   install

@@ -1,14 +1,16 @@
+# shellcheck shell=bash
 # Sourced by scripts/node.sh and scripts/inspector.sh: a pinned npm tree
 # (package.json + package-lock.json in a repo folder) installed with `npm ci`
 # into a cache directory outside the repo, keyed by the lock file so a pin
 # change reinstalls. The caller sets `tag` (log prefix and cache name).
+# Failures stop the caller (set -euo pipefail) with a message on stderr.
 #
 #   npm_dir SRC            print the cache directory for SRC
 #   npm_install SRC WHAT   install SRC's tree once (idempotent: a stamp file)
 
 npm_cache=${TRACEGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tracegate}
 
-log() { echo "$tag: $*" >&2; }
+log() { echo "${tag:?set tag before sourcing npmcache.sh}: $*" >&2; }
 
 npm_dir() {
   echo "$npm_cache/$tag-$(cat "$1/package.json" "$1/package-lock.json" | sha256sum | cut -c1-12)"
@@ -26,7 +28,15 @@ npm_install() {
   cp "$src/package.json" "$src/package-lock.json" "$dir.tmp/"
   # --ignore-scripts: the trees need no install scripts; the npm in use may run
   # on Node < 22, which only warns (EBADENGINE) about the packages' engines.
-  (cd "$dir.tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1) | sed -n "s/^.\+/$tag: npm: &/p" >&2
+  # The status is npm's (pipefail); sed only prefixes its non-empty lines.
+  local code=0
+  (cd "$dir.tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1) |
+    sed -n "s/^.\+/$tag: npm: &/p" >&2 || code=$?
+  if [ "$code" -ne 0 ]; then
+    rm -rf "$dir.tmp"
+    log "npm ci failed (exit $code); nothing was installed (npm's messages are above)"
+    exit 1
+  fi
   touch "$dir.tmp/.installed"
   rm -rf "$dir"
   mv "$dir.tmp" "$dir"

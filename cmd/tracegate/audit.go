@@ -12,9 +12,14 @@ import (
 
 // auditCmd runs `tracegate audit verify|search`.
 func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const usage = "usage: tracegate audit verify|search [flags] (tracegate audit verify -h, tracegate audit search -h)"
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: tracegate audit verify|search [flags]")
+		fmt.Fprintln(stderr, usage)
 		return 2
+	}
+	if isHelp(args[0]) {
+		fmt.Fprintln(stdout, usage)
+		return 0
 	}
 	switch args[0] {
 	case "verify":
@@ -23,20 +28,24 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		var o audit.VerifyOptions
 		o.RegisterFlags(fs)
 		if err := fs.Parse(args[1:]); err != nil {
-			return 2
+			return parseExit(err)
 		}
 		if fs.NArg() == 0 {
-			fmt.Fprintln(stderr, "usage: tracegate audit verify [--key pub.pem] [--json] FILE...")
+			fmt.Fprintln(stderr, "usage: tracegate audit verify [--key pub.pem] [--mac-key mac.key] [--expect-head HASH] "+
+				"[--min-records N] [--witness JAEGER_URL] [--allow-unsigned-tail] [--json] FILE...")
 			return 2
 		}
-		return audit.RunVerify(stdout, o, fs.Args())
+		if o.WitnessURL != "" {
+			o.Witness = search.Witness{URL: o.WitnessURL, Service: o.WitnessService, Since: o.WitnessSince}
+		}
+		return audit.RunVerifyContext(ctx, stdout, o, fs.Args())
 	case "search":
 		fs := flag.NewFlagSet("audit search", flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		var o search.Options
 		o.RegisterFlags(fs)
 		if err := fs.Parse(args[1:]); err != nil {
-			return 2
+			return parseExit(err)
 		}
 		if err := search.Run(ctx, stdout, o); err != nil {
 			fmt.Fprintf(stderr, "tracegate audit search: %v\n", err)

@@ -17,7 +17,7 @@ func healthcheck(ctx context.Context, args []string, stderr io.Writer) int {
 	url := fs.String("url", "http://127.0.0.1:8080/healthz", "URL that must answer 200")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()

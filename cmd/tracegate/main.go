@@ -9,6 +9,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +37,24 @@ commands:
 Run 'tracegate <command> -h' for the flags of a command.
 `
 
+// parseExit is the exit status for a flag parse error: 0 when help was
+// asked for (-h, -help, --help: the usage is already printed), 2 otherwise.
+func parseExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
+
 // run dispatches a command line and returns the exit status.
 func run(ctx context.Context, args []string, stdin io.ReadCloser, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -50,7 +70,8 @@ func run(ctx context.Context, args []string, stdin io.ReadCloser, stdout, stderr
 		return keygen(args[1:], stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args[1:], stderr)
-	case "-h", "--help", "help":
+	}
+	if isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/tracegate/tracegate/gateway"
+	"github.com/tracegate/tracegate/gateway/audit"
 	"github.com/tracegate/tracegate/gateway/policy"
 	"github.com/tracegate/tracegate/internal/microkit"
 	"github.com/tracegate/tracegate/telemetry"
@@ -23,8 +24,9 @@ func serve(ctx context.Context, args []string, stdin io.ReadCloser, stdout, stde
 	logger := log.New(stderr, "tracegate: ", log.LstdFlags)
 	f, err := parseServeFlags(args, stderr)
 	if err != nil {
-		return 2
+		return parseExit(err)
 	}
+	logger.Print(tuneRuntime(thisProcess()))
 	cfg, err := f.gatewayConfig()
 	if err != nil {
 		logger.Print(err)
@@ -43,7 +45,15 @@ func serve(ctx context.Context, args []string, stdin io.ReadCloser, stdout, stde
 }
 
 func runGateway(ctx context.Context, f *serveFlags, cfg gateway.Config, logger *log.Logger, stdin io.ReadCloser, stdout io.Writer) (err error) {
-	providers, shutdown, err := telemetry.Setup(ctx, telemetry.WithServiceName("tracegate"))
+	// The gateway's own spans are evidence: recorded whatever the client's
+	// sampled flag (EvidenceSampler), and every audit checkpoint is
+	// published (CheckpointSampler); OTEL_TRACES_SAMPLER decides the rest.
+	base, err := telemetry.SamplerFromEnv()
+	if err != nil {
+		return err
+	}
+	providers, shutdown, err := telemetry.Setup(ctx, telemetry.WithServiceName("tracegate"),
+		telemetry.WithSampler(audit.CheckpointSampler(telemetry.EvidenceSampler(base))))
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ type serveFlags struct {
 	stdio, anonymous                            bool
 	authIssuer, authJWKS, authResource          string
 	auditFile, auditMode, auditKey, identityKey string
+	auditMACKey                                 string
 	stdioToken, redisURL, allowedOrigin         string
 	redisFailOpen                               bool
 	set                                         map[string]bool
@@ -50,6 +51,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	str(&f.auditFile, "audit-file", "TRACEGATE_AUDIT_FILE", "", "hash-chained audit log file (JSON Lines)")
 	str(&f.auditMode, "audit-mode", "TRACEGATE_AUDIT_MODE", "", "audit durability: strict, blocking (default) or batch")
 	str(&f.auditKey, "audit-key", "TRACEGATE_AUDIT_KEY", "", "Ed25519 private key (PEM) signing audit checkpoints")
+	str(&f.auditMACKey, "audit-mac-key", audit.EnvMACKey, "", "secret file keying the audit chain (HMAC-SHA256; tracegate keygen --mac-out)")
 	str(&f.identityKey, "identity-key", "TRACEGATE_IDENTITY_KEY", "", "Ed25519 private key (PEM) signing downstream identities (default: generated)")
 	str(&f.stdioToken, "stdio-token", "TRACEGATE_STDIO_TOKEN", "", "bearer token of the stdio client")
 	str(&f.redisURL, "redis", "TRACEGATE_REDIS_URL", "", "Redis URL for rate limits shared by replicas, e.g. redis://127.0.0.1:6379/0")
@@ -81,6 +83,7 @@ func (f *serveFlags) gatewayConfig() (gateway.Config, error) {
 		"audit-file":     func() { cfg.Audit.File.Path = f.auditFile },
 		"audit-mode":     func() { cfg.Audit.Mode = audit.Mode(f.auditMode) },
 		"audit-key":      func() { cfg.Audit.File.SigningKeyFile = f.auditKey },
+		"audit-mac-key":  func() { cfg.Audit.MACKeyFile = f.auditMACKey },
 		"identity-key":   func() { cfg.Identity.KeyFile = f.identityKey },
 		"allowed-origin": func() { cfg.AllowedOrigins = append(cfg.AllowedOrigins, f.allowedOrigin) },
 	}

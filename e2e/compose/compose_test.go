@@ -12,13 +12,19 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/tracegate/tracegate/gateway"
 )
 
-// The wiring the demo depends on.
+// The wiring the demo depends on. The issuer and the resource are the
+// names a client on the host uses; containers use internal URLs.
 const (
 	otlpEndpoint = "http://jaeger:4317"
-	issuer       = "http://authserver:9090"
-	resource     = "http://gateway:8080/mcp"
+	issuer       = "http://127.0.0.1:9090"
+	resource     = "http://127.0.0.1:8080/mcp"
+	jwksURL      = "http://authserver:9090/jwks.json"
+	tokenURL     = "http://authserver:9090/token"
+	internalMCP  = "http://gateway:8080/mcp"
 	auditDir     = "/var/lib/tracegate"
 	dockerfile   = "docker/Dockerfile"
 	natsURL      = "nats://nats:4222"
@@ -228,6 +234,14 @@ func TestComposeJaeger(t *testing.T) {
 	p := loadProject(t)
 	root := repoRoot(t)
 	s := service(t, p, "jaeger")
+	// make demo runs the same image when a Docker engine answers.
+	script, err := os.ReadFile(filepath.Join(root, "scripts", "jaeger.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "image=${JAEGER_IMAGE:-" + s.Image + "}"; !strings.Contains(string(script), want) {
+		t.Errorf("scripts/jaeger.sh does not default to the compose image: no %q", want)
+	}
 	if env(s, "JAEGER_LISTEN_HOST") != "0.0.0.0" {
 		t.Errorf("JAEGER_LISTEN_HOST = %q: jaeger/config.yaml binds 127.0.0.1 by default, unreachable from other containers", env(s, "JAEGER_LISTEN_HOST"))
 	}
@@ -373,9 +387,11 @@ func TestComposeHealthchecks(t *testing.T) {
 	}
 }
 
-// TestComposeAuth: the gateway trusts exactly the issuer the authserver
-// signs as, and the authserver's audience is the gateway's resource URI;
-// both are reachable under those names inside the compose network.
+// TestComposeAuth: the issuer and the resource are the URLs a client on the
+// host uses (loopback, on the published ports), so it discovers and signs in
+// with no edits; the gateway checks iss against that issuer while fetching
+// the JWKS through the compose network, and the agent asks the internal
+// token endpoint for a token whose audience is the canonical resource.
 func TestComposeAuth(t *testing.T) {
 	p := loadProject(t)
 	as, gw, agent := service(t, p, "authserver"), service(t, p, "gateway"), service(t, p, "agent")
@@ -388,21 +404,31 @@ func TestComposeAuth(t *testing.T) {
 	if got := mustFlag(t, "gateway", gw.Command, "auth-resource"); got != aud || aud != resource {
 		t.Errorf("gateway --auth-resource %q, authserver --audience %q, want both %q", got, aud, resource)
 	}
-	checkReachable(t, "issuer", iss, "authserver", mustFlag(t, "authserver", as.Command, "addr"))
-	checkReachable(t, "resource", aud, "gateway", mustFlag(t, "gateway", gw.Command, "addr"))
+	checkHostURL(t, "issuer", iss, as, mustFlag(t, "authserver", as.Command, "addr"))
+	checkHostURL(t, "resource", aud, gw, mustFlag(t, "gateway", gw.Command, "addr"))
 	if u, _ := url.Parse(aud); u == nil || u.Path != "/mcp" {
 		t.Errorf("resource %q does not name the MCP endpoint /mcp", aud)
 	}
 
-	if got := env(agent, "TRACEGATE_URL"); got != resource {
-		t.Errorf("agent TRACEGATE_URL %q, want the resource %q", got, resource)
+	jwks := mustFlag(t, "gateway", gw.Command, "auth-jwks-url")
+	checkReachable(t, "gateway --auth-jwks-url", jwks, "authserver", mustFlag(t, "authserver", as.Command, "addr"))
+	if jwks != jwksURL {
+		t.Errorf("gateway --auth-jwks-url %q, want %q (the authserver's JWKS inside the network)", jwks, jwksURL)
 	}
-	if got := env(agent, "AUTH_URL"); got != issuer {
-		t.Errorf("agent AUTH_URL %q, want the issuer %q", got, issuer)
+
+	for key, want := range map[string]string{
+		"TRACEGATE_URL":      internalMCP,
+		"TRACEGATE_RESOURCE": resource,
+		"AUTH_URL":           issuer,
+		"AUTH_TOKEN_URL":     tokenURL,
+		"JAEGER_URL":         "http://jaeger:16686",
+	} {
+		if got := env(agent, key); got != want {
+			t.Errorf("agent %s %q, want %q", key, got, want)
+		}
 	}
-	if got := env(agent, "JAEGER_URL"); got != "http://jaeger:16686" {
-		t.Errorf("agent JAEGER_URL %q", got)
-	}
+	checkReachable(t, "agent TRACEGATE_URL", env(agent, "TRACEGATE_URL"), "gateway", mustFlag(t, "gateway", gw.Command, "addr"))
+	checkReachable(t, "agent AUTH_TOKEN_URL", env(agent, "AUTH_TOKEN_URL"), "authserver", mustFlag(t, "authserver", as.Command, "addr"))
 	if id, secret := env(agent, "AUTH_CLIENT_ID"), env(agent, "AUTH_CLIENT_SECRET"); id != "demo-agent" || secret != "demo-secret" {
 		t.Errorf("agent client %q/%q, want the demo client (no blog:admin)", id, secret)
 	}
@@ -411,8 +437,10 @@ func TestComposeAuth(t *testing.T) {
 	}
 }
 
-// checkReachable asserts that rawURL names service on the port it listens on.
-func checkReachable(t *testing.T, what, rawURL, service, listen string) {
+// checkHostURL asserts that rawURL is what a client on the host dials: http
+// on 127.0.0.1 (or localhost) at the port the service publishes there for
+// the port it listens on.
+func checkHostURL(t *testing.T, what, rawURL string, s types.ServiceConfig, listen string) {
 	t.Helper()
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -420,12 +448,35 @@ func checkReachable(t *testing.T, what, rawURL, service, listen string) {
 	}
 	_, port, err := net.SplitHostPort(listen)
 	if err != nil {
+		t.Fatalf("%s listens on %q: %v", s.Name, listen, err)
+	}
+	if u.Scheme != "http" || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost") {
+		t.Errorf("%s %q is not an http URL on the host's loopback", what, rawURL)
+	}
+	for _, pc := range s.Ports {
+		if itoa(pc.Target) == port && pc.HostIP == "127.0.0.1" && pc.Published == u.Port() {
+			return
+		}
+	}
+	t.Errorf("%s %q: %s does not publish its port %s as 127.0.0.1:%s", what, rawURL, s.Name, port, u.Port())
+}
+
+// checkReachable asserts that rawURL names service on the port it listens
+// on inside the compose network.
+func checkReachable(t *testing.T, what, rawURL, service, listen string) {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatalf("%s %q: %v", what, rawURL, err)
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
 		t.Fatalf("%s listens on %q: %v", service, listen, err)
 	}
 	if u.Scheme != "http" || u.Hostname() != service || u.Port() != port {
 		t.Errorf("%s %q is not http://%s:%s, where %s listens", what, rawURL, service, port, service)
 	}
-	if host, _, _ := net.SplitHostPort(listen); host != "0.0.0.0" && host != "" {
+	if host != "0.0.0.0" && host != "" {
 		t.Errorf("%s listens on %q: other containers cannot reach it", service, listen)
 	}
 }
@@ -495,4 +546,49 @@ func TestComposeAgentIsOneShot(t *testing.T) {
 			t.Logf("%s does not restart on failure", name)
 		}
 	}
+}
+
+// TestComposeGatewayConfig: the gateway reads docker/gateway.yaml (the file
+// make demo uses too), mounted read-only: a 401 names the baseline scope
+// blog:read and tools/list shows uncallable tools with their scopes, so a
+// least-privileged MCP client on the host can connect and step up.
+func TestComposeGatewayConfig(t *testing.T) {
+	p := loadProject(t)
+	root := repoRoot(t)
+	gw := service(t, p, "gateway")
+	path := mustFlag(t, "gateway", gw.Command, "config")
+	var mounted bool
+	for _, v := range gw.Volumes {
+		if v.Type == types.VolumeTypeBind && v.Target == path {
+			mounted = v.Source == filepath.Join(root, "docker", "gateway.yaml") && v.ReadOnly
+		}
+	}
+	if !mounted {
+		t.Errorf("gateway --config %s is not ./docker/gateway.yaml mounted read-only: %+v", path, gw.Volumes)
+	}
+	cfg := demoGatewayConfig(t)
+	if !slices.Equal(cfg.Auth.BaselineScopes, []string{"blog:read"}) || !cfg.Policy.ListUncallable {
+		t.Errorf("docker/gateway.yaml: baseline_scopes %v, list_uncallable %v; want [blog:read] and true",
+			cfg.Auth.BaselineScopes, cfg.Policy.ListUncallable)
+	}
+	if cfg.Auth.Issuer != "" || cfg.Auth.Resource != "" || cfg.Auth.Anonymous {
+		t.Errorf("docker/gateway.yaml sets auth names (%+v); they come from flags, per deployment", cfg.Auth)
+	}
+	script, err := os.ReadFile(filepath.Join(root, "scripts", "demo.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(script), `--config "$root/docker/gateway.yaml"`) {
+		t.Error("scripts/demo.sh does not run the gateway with docker/gateway.yaml")
+	}
+}
+
+// demoGatewayConfig loads docker/gateway.yaml as the gateway does.
+func demoGatewayConfig(t *testing.T) gateway.Config {
+	t.Helper()
+	cfg, err := gateway.LoadConfig(filepath.Join(repoRoot(t), "docker", "gateway.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

@@ -3,7 +3,9 @@ package compose_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/tracegate/tracegate/internal/microkit/microkittest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// The local run starts go-micro services, whose package initialisation
+// starts a cache janitor that never stops.
+func TestMain(m *testing.M) { microkittest.VerifyTestMain(m) }

@@ -6,6 +6,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -71,10 +74,76 @@ func call(hc *http.Client, url, id string) bool {
 	return err == nil && resp.StatusCode == 200 && bytes.Contains(b, []byte(`"result"`)) && !bytes.Contains(b, []byte(`"isError":true`))
 }
 
+// gateway is one `tracegate serve` process.
+type gateway struct {
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+	url    string
+	done   chan error
+}
+
+// startGateway starts `tracegate serve` in strict audit mode on logPath.
+func startGateway(t *testing.T, bin, regURL, logPath, keyFile, macFile string) *gateway {
+	t.Helper()
+	addr := freePort(t)
+	g := &gateway{stderr: &bytes.Buffer{}, url: "http://" + addr + "/mcp", done: make(chan error, 1)}
+	g.cmd = exec.Command(bin, "serve", "--addr", addr, "--registry", "nats", "--registry_address", regURL, "--anonymous",
+		"--audit-file", logPath, "--audit-mode", "strict", "--audit-key", keyFile, "--audit-mac-key", macFile)
+	g.cmd.Stderr = g.stderr
+	if err := g.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { g.done <- g.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = g.cmd.Process.Kill()
+		<-g.done
+	})
+	return g
+}
+
+// serving waits until the gateway answers a call; false if it exited.
+func (g *gateway) serving(t *testing.T, hc *http.Client) bool {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !call(hc, g.url, "warmup") {
+		select {
+		case err := <-g.done:
+			g.done <- err
+			return false
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway never served users.Users.List; stderr:\n%s", g.stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return true
+}
+
+// exited waits for the process to end and returns its exit code.
+func (g *gateway) exited(t *testing.T) int {
+	t.Helper()
+	select {
+	case err := <-g.done:
+		g.done <- err
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(30 * time.Second):
+		t.Fatalf("gateway did not exit; stderr:\n%s", g.stderr.String())
+		return -1
+	}
+}
+
 func TestStrictAuditSurvivesSIGKILL(t *testing.T) {
 	t.Setenv("OTEL_TRACES_EXPORTER", "none")
 	t.Setenv("OTEL_LOGS_EXPORTER", "none")
 	t.Setenv("OTEL_METRICS_EXPORTER", "none")
+	t.Setenv(audit.EnvMACKey, "")
 	dir := t.TempDir()
 	bin := build(t, dir)
 
@@ -82,37 +151,27 @@ func TestStrictAuditSurvivesSIGKILL(t *testing.T) {
 	p, _ := e2etest.Providers(t, users.Name)
 	e2etest.StartService(t, users.New, reg, p)
 
-	keyFile := filepath.Join(dir, "audit-key.pem")
-	if out, err := exec.Command(bin, "keygen", "--out", keyFile).CombinedOutput(); err != nil {
+	keyFile, macFile := filepath.Join(dir, "audit-key.pem"), filepath.Join(dir, "audit.mac")
+	if out, err := exec.Command(bin, "keygen", "--out", keyFile, "--mac-out", macFile).CombinedOutput(); err != nil {
 		t.Fatalf("keygen: %v %s", err, out)
 	}
+	pub, err := audit.LoadPublicKey(strings.TrimSuffix(keyFile, ".pem") + ".pub.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac, err := audit.LoadMACKey(macFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := audit.VerifyConfig{PublicKey: pub, MACKey: mac}
 	logPath := filepath.Join(dir, "audit", "audit.jsonl")
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	addr := freePort(t)
-	var stderr bytes.Buffer
-	gw := exec.Command(bin, "serve", "--addr", addr, "--registry", "nats", "--registry_address", url, "--anonymous",
-		"--audit-file", logPath, "--audit-mode", "strict", "--audit-key", keyFile)
-	gw.Stderr = &stderr
-	if err := gw.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	t.Cleanup(func() {
-		if !killed {
-			_ = gw.Process.Kill()
-			_ = gw.Wait()
-		}
-	})
-	mcpURL := "http://" + addr + "/mcp"
+	gw := startGateway(t, bin, url, logPath, keyFile, macFile)
 	hc := &http.Client{Timeout: 5 * time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for !call(hc, mcpURL, "warmup") {
-		if time.Now().After(deadline) {
-			t.Fatalf("gateway never served users.Users.List; stderr:\n%s", stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !gw.serving(t, hc) {
+		t.Fatalf("gateway exited; stderr:\n%s", gw.stderr.String())
 	}
 
 	// Concurrent load; SIGKILL once enough calls succeeded.
@@ -129,7 +188,7 @@ func TestStrictAuditSurvivesSIGKILL(t *testing.T) {
 				default:
 				}
 				id := fmt.Sprintf("w%d-%d", w, n)
-				if call(hc, mcpURL, id) {
+				if call(hc, gw.url, id) {
 					mu.Lock()
 					ok = append(ok, id)
 					mu.Unlock()
@@ -148,11 +207,10 @@ func TestStrictAuditSurvivesSIGKILL(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err := gw.Process.Kill(); err != nil { // SIGKILL
+	if err := gw.cmd.Process.Kill(); err != nil { // SIGKILL
 		t.Fatal(err)
 	}
-	killed = true
-	_ = gw.Wait()
+	gw.exited(t)
 	close(stop)
 	wg.Wait()
 	hc.CloseIdleConnections()
@@ -198,22 +256,98 @@ func TestStrictAuditSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("%d of %d answered calls have no audit record", missing, len(ok))
 	}
 
-	// The chain verifies; a torn last line is reported as truncation.
-	pub, err := audit.LoadPublicKey(strings.TrimSuffix(keyFile, ".pem") + ".pub.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	report, err := audit.Verify(pub, files...)
+	// The chain verifies: the records after the last checkpoint by their
+	// MACs, a torn last line as a crash (exit 3), not tampering.
+	report, err := audit.VerifyFiles(context.Background(), trust, files...)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
-	if report.First != nil && report.First.Kind != audit.Truncated {
-		t.Fatalf("chain broken after SIGKILL: %+v", *report.First)
+	if (report.Status != audit.StatusTorn && report.Status != audit.StatusIntactTail && report.Status != audit.StatusIntact) ||
+		report.Unverified != 0 {
+		t.Fatalf("chain after SIGKILL: %s %v", report.Result, report.Findings)
 	}
 	var out bytes.Buffer
-	code := audit.RunVerify(&out, audit.VerifyOptions{PublicKey: pub}, files)
-	if code != audit.ExitIntact && code != audit.ExitTruncated {
+	code := audit.RunVerify(&out, audit.VerifyOptions{PublicKey: pub, MACKey: mac}, files)
+	if code != audit.ExitIntact && code != audit.ExitTorn {
 		t.Fatalf("audit verify exit %d:\n%s", code, out.String())
 	}
-	t.Logf("%d answered calls, %d records, %d files, verify exit %d", len(ok), len(recorded), len(files), code)
+	t.Logf("%d answered calls, %d records, %d files, verify: %s", len(ok), len(recorded), len(files), report.Result)
+
+	// kill -9, edit, restart: a copy whose last record was rewritten (and
+	// re-hashed) is refused by the restarted gateway.
+	forged := filepath.Join(dir, "forged", "audit.jsonl")
+	forgeLastRecord(t, logPath, forged)
+	bad := startGateway(t, bin, url, forged, keyFile, macFile)
+	if code := bad.exited(t); code == 0 || !strings.Contains(bad.stderr.String(), "refusing to adopt them") {
+		t.Fatalf("gateway on a forged tail: exit %d\n%s", code, bad.stderr.String())
+	}
+
+	// kill -9, restart, stop: the restarted gateway adopts the verified
+	// tail, writes a signed recovery record, and stops cleanly.
+	again := startGateway(t, bin, url, logPath, keyFile, macFile)
+	if !again.serving(t, hc) {
+		t.Fatalf("restart failed:\n%s", again.stderr.String())
+	}
+	if err := again.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := again.exited(t); code != 0 {
+		t.Fatalf("clean stop: exit %d\n%s", code, again.stderr.String())
+	}
+	files, _ = audit.Segments(logPath)
+	out.Reset()
+	code = audit.RunVerify(&out, audit.VerifyOptions{PublicKey: pub, MACKey: mac}, []string{logPath})
+	if code != audit.ExitIntact || !strings.Contains(out.String(), "recovered after a crash at record") {
+		t.Fatalf("after restart and stop: exit %d\n%s", code, out.String())
+	}
+	t.Logf("after restart: %d files\n%s", len(files), out.String())
+}
+
+// forgeLastRecord copies the log at src to dst and rewrites its last
+// complete record as an attacker without the MAC key can: outcome changed,
+// public hash recomputed.
+func forgeLastRecord(t *testing.T, src, dst string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	segs, err := audit.Segments(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range segs {
+		data, err := os.ReadFile(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == len(segs)-1 {
+			data = forgeLast(t, data)
+		}
+		if err := os.WriteFile(filepath.Join(filepath.Dir(dst), filepath.Base(s)), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func forgeLast(t *testing.T, data []byte) []byte {
+	t.Helper()
+	lines := strings.SplitAfter(string(data), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := lines[i]
+		if strings.HasPrefix(l, `{"type":"checkpoint"`) {
+			break
+		}
+		if !strings.HasPrefix(l, `{"type":"record"`) || !strings.HasSuffix(l, "\n") || !strings.Contains(l, `"outcome":"ok"`) {
+			continue
+		}
+		l = strings.Replace(l, `"outcome":"ok"`, `"outcome":"tool_error"`, 1)
+		h := l[strings.LastIndex(l, `"hash":"`)+len(`"hash":"`):]
+		h = h[:strings.IndexByte(h, '"')]
+		blank := strings.Replace(l, `"hash":"`+h+`"`, `"hash":""`, 1)
+		sum := sha256.Sum256([]byte(strings.TrimSuffix(blank, "\n")))
+		lines[i] = strings.Replace(blank, `"hash":""`, `"hash":"`+hex.EncodeToString(sum[:])+`"`, 1)
+		return []byte(strings.Join(lines, ""))
+	}
+	t.Fatal("no outcome record after the last checkpoint to forge (killed right after a checkpoint)")
+	return nil
 }

@@ -101,7 +101,8 @@ func TestUserMessageIsOneTrace(t *testing.T) {
 	t.Run("denied delete", func(t *testing.T) { assertDenied(t, tr) })
 	t.Run("audit search", func(t *testing.T) { assertAuditSearch(t, top, j, traceID, msgID) })
 	t.Run("audit verify", func(t *testing.T) {
-		v := startProc(t, top.dir, "audit-verify", top.env, "tracegate", "audit", "verify", "--key", top.auditPub, top.auditFile)
+		v := startProc(t, top.dir, "audit-verify", top.env, "tracegate", "audit", "verify", "--key", top.auditPub,
+			"--mac-key", top.dir+"/audit.mac", top.auditFile)
 		if code := v.wait(t, 30*time.Second); code != 0 || !strings.Contains(v.output(), "OK, intact") {
 			t.Errorf("audit verify: exit %d\n%s", code, v.tail(10))
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,7 +20,10 @@ import (
 // TestDemoScriptStopsEverythingOnSIGTERM runs scripts/demo.sh (what `make
 // demo` runs) on free ports with a Jaeger of its own, waits until it is
 // ready (the agent has run), sends SIGTERM and expects exit status 0 and
-// every process it started, listed in its pids file, gone.
+// every process it started, listed in its pids file, gone. A docker CLI
+// without an engine is on its PATH: demo.sh falls back to the local Jaeger
+// build and says plainly that it has no UI, with the trace tree printed and
+// the tracegate console named instead.
 func TestDemoScriptStopsEverythingOnSIGTERM(t *testing.T) {
 	jaegertest.FromEnv(t) // the suite runs under scripts/jaeger.sh, which built the Jaeger binary
 	state := t.TempDir()
@@ -28,7 +32,7 @@ func TestDemoScriptStopsEverythingOnSIGTERM(t *testing.T) {
 		"JAEGER_OTLP_GRPC_PORT", "JAEGER_OTLP_HTTP_PORT", "JAEGER_QUERY_GRPC_PORT", "JAEGER_HEALTH_PORT"} {
 		ports[k] = freePort(t)
 	}
-	env := cleanEnv("DEMO_STATE_DIR="+state, "DEMO_BIN_DIR="+binDir)
+	env := withPath(cleanEnv("DEMO_STATE_DIR="+state, "DEMO_BIN_DIR="+binDir), noEngineDocker(t))
 	for k, p := range ports {
 		env = append(env, k+"="+strconv.Itoa(p))
 	}
@@ -40,6 +44,19 @@ func TestDemoScriptStopsEverythingOnSIGTERM(t *testing.T) {
 	out := demo.output()
 	if !strings.Contains(out, "tracegate demo: ready (agent: exit 0)") {
 		t.Errorf("the agent did not succeed under demo.sh:\n%s", demo.tail(60))
+	}
+	console := fmt.Sprintf("http://127.0.0.1:%d/console", ports["DEMO_GATEWAY_PORT"])
+	for _, want := range []string{"no Docker engine answers", "the local Jaeger build has NO UI", "The trace tree is printed above",
+		console} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo.sh output lacks %q:\n%s", want, demo.tail(80))
+		}
+	}
+	if !treeRE.MatchString(out) {
+		t.Errorf("demo.sh output has no trace tree from Jaeger:\n%s", demo.tail(80))
+	}
+	if strings.Contains(out, "Jaeger UI ") {
+		t.Errorf("demo.sh offers a Jaeger UI the local build does not have:\n%s", demo.tail(40))
 	}
 	pids := readPids(t, state)
 	for _, name := range []string{"devregistry", "jaeger", "jaeger-binary", "authserver", "gateway", "users", "posts", "comments"} {
@@ -66,6 +83,32 @@ func TestDemoScriptStopsEverythingOnSIGTERM(t *testing.T) {
 			t.Errorf("%s %d still accepts connections", k, p)
 		}
 	}
+}
+
+// treeRE is the first line of the trace tree the agent prints.
+var treeRE = regexp.MustCompile(`(?m)^trace [0-9a-f]{32}: `)
+
+// noEngineDocker is a folder with a docker CLI whose engine never answers,
+// as on a machine with the client but no daemon.
+func noEngineDocker(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	script := "#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(dir, "docker"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// withPath puts dir first on env's PATH.
+func withPath(env []string, dir string) []string {
+	for i, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			env[i] = "PATH=" + dir + string(os.PathListSeparator) + v
+			return env
+		}
+	}
+	return append(env, "PATH="+dir)
 }
 
 // readPids reads demo.sh's pids file: "name pid" per line.

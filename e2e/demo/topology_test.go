@@ -60,7 +60,8 @@ func startTopology(t *testing.T, j *jaegertest.Jaeger) *topology {
 	if err := os.WriteFile(cfg, []byte(gatewayConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	keygen := startProc(t, dir, "keygen", top.env, "tracegate", "keygen", "--out", filepath.Join(dir, "audit-key.pem"))
+	keygen := startProc(t, dir, "keygen", top.env, "tracegate", "keygen", "--out", filepath.Join(dir, "audit-key.pem"),
+		"--mac-out", filepath.Join(dir, "audit.mac"))
 	if code := keygen.wait(t, 30*time.Second); code != 0 {
 		t.Fatalf("keygen: exit %d\n%s", code, keygen.tail(10))
 	}
@@ -76,7 +77,8 @@ func startTopology(t *testing.T, j *jaegertest.Jaeger) *topology {
 		"--addr", fmt.Sprintf("127.0.0.1:%d", gwPort), "--config", cfg,
 		"--registry", "nats", "--registry_address", natsURL,
 		"--auth-issuer", top.authURL, "--auth-resource", top.gatewayURL,
-		"--audit-file", top.auditFile, "--audit-key", filepath.Join(dir, "audit-key.pem"))
+		"--audit-file", top.auditFile, "--audit-key", filepath.Join(dir, "audit-key.pem"),
+		"--audit-mac-key", filepath.Join(dir, "audit.mac"))
 	waitUntil(t, "the gateway", 30*time.Second, top.gateway,
 		func() bool { return httpOK(fmt.Sprintf("http://127.0.0.1:%d/healthz", gwPort)) })
 

@@ -176,7 +176,9 @@ func TestGatewayInJaeger(t *testing.T) {
 		}{
 			{"allowed", allowTrace, "users.Users.Read", "allow", "allowed", "allow", true},
 			{"403", denyTrace, "users.Users.Create", "deny", "", "deny", false},
-			{"429", limitTrace, "users.Users.Read", "allow", "limited", "deny", false},
+			// One decision per request: the rate limit refused it, so the
+			// decision event says deny (reason rate_limited), like the audit record.
+			{"429", limitTrace, "users.Users.Read", "deny", "limited", "deny", false},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				want := []string{"e2e-agent", "tracegate"}

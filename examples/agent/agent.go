@@ -110,7 +110,7 @@ func (a *Agent) Handle(ctx context.Context, msg Message) (res *Result, err error
 		return res, err
 	}
 	res.Scope = tok.scope
-	a.printf("token for %s: scope %q, intent %s, resource %s", a.cfg.ClientID, tok.scope, msg.ID, a.cfg.GatewayURL)
+	a.printf("token for %s: scope %q, intent %s, resource %s", a.cfg.ClientID, tok.scope, msg.ID, a.cfg.resource())
 
 	cs, err := a.connect(ctx, tok)
 	if err != nil {
@@ -221,14 +221,18 @@ func (a *Agent) waitTools(ctx context.Context, cs *mcp.ClientSession, plan []ste
 	}
 }
 
-// token discovers the token endpoint and runs the client-credentials grant.
+// token runs the client-credentials grant at the configured token endpoint,
+// or at the one the issuer's metadata names.
 func (a *Agent) token(ctx context.Context, id, secret string, scopes []string, intentID string) (token, error) {
-	tokenURL, err := discoverTokenEndpoint(ctx, a.oauth, a.cfg.AuthURL)
-	if err != nil {
-		return token{}, err
+	tokenURL := a.cfg.TokenURL
+	if tokenURL == "" {
+		var err error
+		if tokenURL, err = discoverTokenEndpoint(ctx, a.oauth, a.cfg.AuthURL); err != nil {
+			return token{}, err
+		}
 	}
 	return fetchToken(ctx, a.oauth, tokenURL, tokenRequest{
-		clientID: id, clientSecret: secret, scopes: scopes, intent: intentID, resource: a.cfg.GatewayURL,
+		clientID: id, clientSecret: secret, scopes: scopes, intent: intentID, resource: a.cfg.resource(),
 	})
 }
 

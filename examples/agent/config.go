@@ -28,6 +28,16 @@ type Config struct {
 	// AuthURL is the authorization server's issuer URL; its RFC 8414
 	// metadata names the token endpoint.
 	AuthURL string
+	// TokenURL, when set, is the token endpoint to use without discovery:
+	// under docker compose the agent reaches the authorization server by an
+	// internal name (http://authserver:9090/token) while the issuer and the
+	// metadata name the URL clients on the host use.
+	TokenURL string
+	// Resource, when set, is the gateway's resource URI (RFC 8707), the
+	// token's audience, when it differs from GatewayURL: the canonical name
+	// (http://127.0.0.1:8080/mcp) while the agent connects to an internal
+	// one (http://gateway:8080/mcp).
+	Resource string
 	// ClientID and ClientSecret are the agent's client credentials.
 	ClientID, ClientSecret string
 	// AdminClientID and AdminClientSecret are used by [Agent.Setup] only.
@@ -78,6 +88,14 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
 	}
+	for name, v := range map[string]string{"token URL": c.TokenURL, "resource": c.Resource} {
+		if v == "" {
+			continue
+		}
+		if err := checkURL(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
 	if c.ClientID == "" || c.ClientSecret == "" {
 		errs = append(errs, ErrNoCredentials)
 	}
@@ -88,6 +106,14 @@ func (c Config) Validate() error {
 		errs = append(errs, ErrNegativeWait)
 	}
 	return errors.Join(errs...)
+}
+
+// resource is the token's audience: Resource, else GatewayURL.
+func (c Config) resource() string {
+	if c.Resource != "" {
+		return c.Resource
+	}
+	return c.GatewayURL
 }
 
 func checkURL(v string) error {

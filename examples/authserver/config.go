@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -22,6 +23,9 @@ const (
 const (
 	DefaultIssuer   = "http://127.0.0.1:9090"
 	DefaultAudience = "http://127.0.0.1:8080/mcp"
+	// DefaultUser is the sub of tokens from the authorization code flow:
+	// the one user of a dev server, signed in without a password.
+	DefaultUser = "demo-user"
 )
 
 // Errors returned by [Config.Validate] (and so by [New]).
@@ -32,9 +36,13 @@ var (
 	ErrInvalidClient   = errors.New("authserver: invalid client")
 	ErrInvalidLifetime = errors.New("authserver: token lifetime out of range")
 	ErrInvalidKey      = errors.New("authserver: unusable signing key")
+	ErrInvalidUser     = errors.New("authserver: invalid user")
 )
 
 // Client is a confidential client allowed the client_credentials grant.
+// Public clients (MCP clients signing a user in) need no configuration: they
+// register themselves (RFC 7591) or are described by a Client ID Metadata
+// Document at their client_id URL.
 type Client struct {
 	// ID is the client_id; it is also the token's sub.
 	ID string `json:"id" yaml:"id"`
@@ -54,8 +62,19 @@ type Config struct {
 	// (RFC 8707), e.g. http://gateway:8080/mcp. A token request's resource
 	// parameter must equal it.
 	Audience string
-	// Clients that may ask for tokens.
+	// Clients that may ask for tokens with client credentials.
 	Clients []Client
+	// User is the sub of tokens issued through the authorization code flow
+	// (consent page, no password); empty means [DefaultUser].
+	User string
+	// UserScopes are the scopes the user may grant to public clients on the
+	// consent page; nil means [DemoUserScopes]. A request for another scope
+	// is refused with invalid_scope.
+	UserScopes []string
+	// HTTPClient fetches Client ID Metadata Documents (a timeout is added
+	// and redirects are refused); nil uses http.DefaultTransport. Tests that
+	// serve a document over TLS pass a client trusting their certificate.
+	HTTPClient *http.Client
 	// TokenLifetime of issued tokens; zero means [DefaultTokenLifetime], at
 	// most [MaxTokenLifetime].
 	TokenLifetime time.Duration
@@ -78,6 +97,11 @@ func DefaultConfig() Config {
 		TokenLifetime: DefaultTokenLifetime,
 	}
 }
+
+// DemoUserScopes are the scopes the demo's user may grant a public client:
+// read and write the blog, not administer it (least privilege, like
+// demo-agent).
+func DemoUserScopes() []string { return []string{"blog:read", "blog:write"} }
 
 // DemoClients are the demo's clients: demo-agent (secret demo-secret) may
 // read and write the blog but not administer it, so the demo's Posts.Delete
@@ -102,6 +126,14 @@ func (c Config) Validate() error {
 	}
 	if c.TokenLifetime != 0 && c.TokenLifetime < time.Second {
 		return fmt.Errorf("%w: %s (want at least 1s)", ErrInvalidLifetime, c.TokenLifetime)
+	}
+	if c.User != "" && (!isVisibleASCII(c.User) || len(c.User) > 128) {
+		return fmt.Errorf("%w: %q must be at most 128 printable ASCII characters without spaces", ErrInvalidUser, c.User)
+	}
+	for _, sc := range c.UserScopes {
+		if !validScopeToken(sc) {
+			return fmt.Errorf("%w: invalid user scope %q", ErrInvalidUser, sc)
+		}
 	}
 	if len(c.Clients) == 0 {
 		return ErrNoClients

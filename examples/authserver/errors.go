@@ -5,14 +5,19 @@ import (
 	"net/http"
 )
 
-// OAuth error codes (RFC 6749 §5.2, RFC 8707 §2).
+// OAuth error codes (RFC 6749 §4.1.2.1 and §5.2, RFC 8707 §2, RFC 7591 §3.2.2).
 const (
-	CodeInvalidRequest       = "invalid_request"
-	CodeInvalidClient        = "invalid_client"
-	CodeUnsupportedGrantType = "unsupported_grant_type"
-	CodeInvalidScope         = "invalid_scope"
-	CodeInvalidTarget        = "invalid_target"
-	CodeServerError          = "server_error"
+	CodeInvalidRequest          = "invalid_request"
+	CodeInvalidClient           = "invalid_client"
+	CodeInvalidGrant            = "invalid_grant"
+	CodeUnsupportedGrantType    = "unsupported_grant_type"
+	CodeUnsupportedResponseType = "unsupported_response_type"
+	CodeAccessDenied            = "access_denied"
+	CodeInvalidScope            = "invalid_scope"
+	CodeInvalidTarget           = "invalid_target"
+	CodeServerError             = "server_error"
+	CodeInvalidRedirectURI      = "invalid_redirect_uri"
+	CodeInvalidClientMetadata   = "invalid_client_metadata"
 )
 
 // oauthError is a token endpoint error response.
@@ -31,6 +36,10 @@ func invalidRequest(desc string) *oauthError {
 // invalidClient is 401: the response carries a Basic challenge.
 func invalidClient(desc string) *oauthError {
 	return &oauthError{status: http.StatusUnauthorized, Code: CodeInvalidClient, Description: desc}
+}
+
+func invalidGrant(desc string) *oauthError {
+	return &oauthError{status: http.StatusBadRequest, Code: CodeInvalidGrant, Description: desc}
 }
 
 func unsupportedGrant(desc string) *oauthError {

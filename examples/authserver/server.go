@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -17,47 +16,46 @@ const (
 	MetadataPath            = "/.well-known/oauth-authorization-server"
 	OpenIDConfigurationPath = "/.well-known/openid-configuration"
 	JWKSPath                = "/jwks.json"
+	AuthorizePath           = "/authorize"
+	ConsentPath             = "/authorize/consent"
 	TokenPath               = "/token"
+	RegisterPath            = "/register"
 	HealthPath              = "/healthz"
 )
 
-// Supported grant types and client authentication methods.
+// Grant types and client authentication methods of confidential clients.
 const (
 	GrantClientCredentials = "client_credentials"
 	AuthClientSecretBasic  = "client_secret_basic"
 	AuthClientSecretPost   = "client_secret_post"
 )
 
-// Metadata is the RFC 8414 authorization server metadata document.
-type Metadata struct {
-	Issuer                            string   `json:"issuer"`
-	TokenEndpoint                     string   `json:"token_endpoint"`
-	JWKSURI                           string   `json:"jwks_uri"`
-	GrantTypesSupported               []string `json:"grant_types_supported"`
-	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
-	ScopesSupported                   []string `json:"scopes_supported"`
-	// ResponseTypesSupported is empty: there is no authorization endpoint.
-	ResponseTypesSupported []string `json:"response_types_supported"`
-}
-
 // Server is a dev-only OAuth 2.1 authorization server. Safe for concurrent
-// use; it holds no mutable state.
+// use. Its state lives in memory, bounded, and is lost when it stops:
+// pending consents, authorization codes, dynamically registered clients
+// and cached client metadata documents.
 type Server struct {
-	cfg      Config
-	clients  map[string]registeredClient
-	signer   *signer
-	meta     Metadata
-	metaJSON []byte
-	log      *slog.Logger
-	now      func() time.Time
+	cfg        Config
+	clients    map[string]registeredClient
+	userScopes []string
+	signer     *signer
+	meta       Metadata
+	metaJSON   []byte
+	log        *slog.Logger
+	now        func() time.Time
+	fetch      *http.Client // client metadata documents
+
+	pending    *ttlStore[pendingConsent]
+	codes      *ttlStore[authzRequest]
+	registered *ttlStore[publicClient]
+	documents  *ttlStore[publicClient]
 }
 
-// registeredClient is a client with its secret digest, so comparisons take
-// the same time whatever the secret's length.
+// registeredClient is a confidential client with its secret digest, so
+// comparisons take the same time whatever the secret's length.
 type registeredClient struct {
 	Client
 	digest [sha256.Size]byte
-	allow  map[string]bool
 }
 
 // New validates cfg and builds a server, generating an Ed25519 signing key
@@ -69,40 +67,40 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TokenLifetime == 0 {
 		cfg.TokenLifetime = DefaultTokenLifetime
 	}
+	if cfg.User == "" {
+		cfg.User = DefaultUser
+	}
+	if cfg.UserScopes == nil {
+		cfg.UserScopes = DemoUserScopes()
+	}
 	sg, err := newSigner(cfg.SigningKey)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
-		cfg:     cfg,
-		clients: make(map[string]registeredClient, len(cfg.Clients)),
-		signer:  sg,
-		log:     cfg.Logger,
-		now:     time.Now,
+		cfg:        cfg,
+		clients:    make(map[string]registeredClient, len(cfg.Clients)),
+		userScopes: cfg.UserScopes,
+		signer:     sg,
+		log:        cfg.Logger,
+		now:        time.Now,
+		fetch:      newFetchClient(cfg.HTTPClient),
 	}
+	now := func() time.Time { return s.now() }
+	s.pending = newTTLStore[pendingConsent](maxPending, now)
+	s.codes = newTTLStore[authzRequest](maxCodes, now)
+	s.registered = newTTLStore[publicClient](maxRegisteredClients, now)
+	s.documents = newTTLStore[publicClient](maxDocuments, now)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	var scopes []string
+	scopes := slices.Clone(s.userScopes)
 	for _, c := range cfg.Clients {
-		rc := registeredClient{Client: c, digest: sha256.Sum256([]byte(c.Secret)), allow: map[string]bool{}}
-		for _, sc := range c.Scopes {
-			rc.allow[sc] = true
-		}
+		rc := registeredClient{Client: c, digest: sha256.Sum256([]byte(c.Secret))}
 		s.clients[c.ID] = rc
 		scopes = append(scopes, c.Scopes...)
 	}
-	slices.Sort(scopes)
-	base := strings.TrimSuffix(cfg.Issuer, "/")
-	s.meta = Metadata{
-		Issuer:                            cfg.Issuer,
-		TokenEndpoint:                     base + TokenPath,
-		JWKSURI:                           base + JWKSPath,
-		GrantTypesSupported:               []string{GrantClientCredentials},
-		TokenEndpointAuthMethodsSupported: []string{AuthClientSecretBasic, AuthClientSecretPost},
-		ScopesSupported:                   slices.Compact(scopes),
-		ResponseTypesSupported:            []string{},
-	}
+	s.meta = newMetadata(cfg.Issuer, scopes)
 	if s.metaJSON, err = json.Marshal(s.meta); err != nil {
 		return nil, fmt.Errorf("authserver: metadata: %w", err)
 	}
@@ -119,20 +117,20 @@ func (s *Server) Audience() string { return s.cfg.Audience }
 func (s *Server) KeyID() string { return s.signer.kid }
 
 // Metadata returns the RFC 8414 document served at [MetadataPath].
-func (s *Server) Metadata() Metadata {
-	m := s.meta
-	m.ScopesSupported = slices.Clone(m.ScopesSupported)
-	return m
-}
+func (s *Server) Metadata() Metadata { return s.meta.clone() }
 
 // Handler serves the metadata (at both well-known paths), the JWKS, the
-// token endpoint and the health probe.
+// authorization endpoint and its consent form, the token endpoint, dynamic
+// client registration and the health probe.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+MetadataPath, s.serveMetadata)
 	mux.HandleFunc("GET "+OpenIDConfigurationPath, s.serveMetadata)
 	mux.HandleFunc("GET "+JWKSPath, s.serveJWKS)
+	mux.HandleFunc("GET "+AuthorizePath, s.serveAuthorize)
+	mux.HandleFunc("POST "+ConsentPath, s.serveConsent)
 	mux.HandleFunc(TokenPath, s.serveToken)
+	mux.HandleFunc("POST "+RegisterPath, s.serveRegister)
 	mux.HandleFunc("GET "+HealthPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")

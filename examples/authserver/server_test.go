@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -42,29 +42,44 @@ func TestMetadataAtBothWellKnownPaths(t *testing.T) {
 		docs = append(docs, m)
 	}
 	want := authserver.Metadata{
-		Issuer:                            s.Issuer(),
-		TokenEndpoint:                     ts.URL + "/token",
-		JWKSURI:                           ts.URL + "/jwks.json",
-		GrantTypesSupported:               []string{"client_credentials"},
-		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
-		ScopesSupported:                   []string{"blog:admin", "blog:read", "blog:write"},
-		ResponseTypesSupported:            []string{},
+		Issuer:                                     s.Issuer(),
+		AuthorizationEndpoint:                      ts.URL + "/authorize",
+		TokenEndpoint:                              ts.URL + "/token",
+		RegistrationEndpoint:                       ts.URL + "/register",
+		JWKSURI:                                    ts.URL + "/jwks.json",
+		ResponseTypesSupported:                     []string{"code"},
+		ResponseModesSupported:                     []string{"query"},
+		GrantTypesSupported:                        []string{"authorization_code", "client_credentials"},
+		TokenEndpointAuthMethodsSupported:          []string{"client_secret_basic", "client_secret_post", "none"},
+		CodeChallengeMethodsSupported:              []string{"S256"},
+		ScopesSupported:                            []string{"blog:admin", "blog:read", "blog:write"},
+		ClientIDMetadataDocumentSupported:          true,
+		AuthorizationResponseIssParameterSupported: true,
 	}
 	for i, m := range docs {
-		if !metadataEqual(m, want) {
+		if !reflect.DeepEqual(m, want) {
 			t.Errorf("doc %d = %+v, want %+v", i, m, want)
 		}
 	}
-	if got := s.Metadata(); !metadataEqual(got, want) {
+	if got := s.Metadata(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Metadata() = %+v", got)
 	}
-}
-
-func metadataEqual(a, b authserver.Metadata) bool {
-	return a.Issuer == b.Issuer && a.TokenEndpoint == b.TokenEndpoint && a.JWKSURI == b.JWKSURI &&
-		slices.Equal(a.GrantTypesSupported, b.GrantTypesSupported) &&
-		slices.Equal(a.TokenEndpointAuthMethodsSupported, b.TokenEndpointAuthMethodsSupported) &&
-		slices.Equal(a.ScopesSupported, b.ScopesSupported) && a.ResponseTypesSupported != nil && len(a.ResponseTypesSupported) == 0
+	// What MCP clients read under exactly these names (RFC 8414 §2, MCP
+	// 2025-11-25 authorization).
+	_, body := get(t, ts.Client(), ts.URL+authserver.MetadataPath)
+	var raw map[string]any
+	if err := json.Unmarshal(body, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"authorization_endpoint", "response_types_supported", "code_challenge_methods_supported",
+		"grant_types_supported", "token_endpoint_auth_methods_supported", "registration_endpoint", "client_id_metadata_document_supported"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("metadata lacks %s", k)
+		}
+	}
+	if got := s.Metadata(); &got.ScopesSupported[0] == &s.Metadata().ScopesSupported[0] {
+		t.Error("Metadata() shares its slices")
+	}
 }
 
 func TestIssuerWithTrailingSlashKeepsEndpointsClean(t *testing.T) {
@@ -100,7 +115,7 @@ func TestJWKSAndHealth(t *testing.T) {
 	if res, body := get(t, ts.Client(), ts.URL+authserver.HealthPath); res.StatusCode != 200 || string(body) != "ok\n" {
 		t.Errorf("health: %d %q", res.StatusCode, body)
 	}
-	if res, _ := get(t, ts.Client(), ts.URL+"/authorize"); res.StatusCode != 404 {
-		t.Errorf("/authorize: %d, want 404 (no authorization endpoint)", res.StatusCode)
+	if res, _ := get(t, ts.Client(), ts.URL+"/nope"); res.StatusCode != 404 {
+		t.Errorf("/nope: %d, want 404", res.StatusCode)
 	}
 }

@@ -2,15 +2,13 @@ package authserver
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +20,7 @@ import (
 const (
 	// MaxIntentLength bounds the intent parameter (bytes of printable ASCII).
 	MaxIntentLength = 128
-	// maxRequestBody bounds a token request's form body.
+	// maxRequestBody bounds a token, registration or consent request body.
 	maxRequestBody = 16 << 10
 )
 
@@ -41,163 +39,132 @@ type TokenResponse struct {
 	Scope       string `json:"scope,omitempty"`
 }
 
-// dummyDigest is compared against when the client is unknown, so an unknown
-// id costs the same as a wrong secret.
-var dummyDigest = sha256.Sum256([]byte("authserver: no such client"))
-
-// tokenRequest is a validated client_credentials request.
+// tokenRequest is a validated token request: who the token is for.
 type tokenRequest struct {
-	client registeredClient
-	scopes []string
-	intent string
+	clientID string
+	subject  string // the client itself (client credentials) or the user (authorization code)
+	scopes   []string
+	intent   string
 }
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	req, oe := s.parseTokenRequest(w, r)
 	if oe != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "token request refused",
-			slog.String("client_id", req.client.ID), slog.String("error", oe.Code), slog.String("error_description", oe.Description))
+			slog.String("client_id", req.clientID), slog.String("error", oe.Code), slog.String("error_description", oe.Description))
 		writeError(w, oe)
 		return
 	}
 	res, err := s.issue(req)
 	if err != nil {
-		s.log.LogAttrs(r.Context(), slog.LevelError, "token signing failed", slog.String("client_id", req.client.ID), slog.String("error", err.Error()))
+		s.log.LogAttrs(r.Context(), slog.LevelError, "token signing failed", slog.String("client_id", req.clientID), slog.String("error", err.Error()))
 		writeError(w, serverError("could not sign the token"))
 		return
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "token issued",
-		slog.String("client_id", req.client.ID), slog.String("scope", res.Scope), slog.String("intent", req.intent))
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "token issued", slog.String("client_id", req.clientID),
+		slog.String("sub", req.subject), slog.String("scope", res.Scope), slog.String("intent", req.intent))
 	writeJSON(w, http.StatusOK, res)
 }
 
-// parseTokenRequest checks, in order: method and content type, the form,
-// client authentication, grant type, resource, scope and intent. The
-// returned request's client is set as soon as it is authenticated.
+// parseTokenRequest checks the method, the content type and the form, then
+// hands over to the grant: authorization_code for public clients
+// ([Server.codeGrant]), anything else after confidential client
+// authentication ([Server.clientGrant]). The returned request's clientID is
+// set as soon as the client is known, for the log.
 func (s *Server) parseTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, *oauthError) {
-	var req tokenRequest
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		oe := invalidRequest("the token endpoint accepts POST only")
 		oe.status = http.StatusMethodNotAllowed
-		return req, oe
+		return tokenRequest{}, oe
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
-		return req, invalidRequest("content type must be application/x-www-form-urlencoded")
+		return tokenRequest{}, invalidRequest("content type must be application/x-www-form-urlencoded")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 	if err := r.ParseForm(); err != nil {
-		return req, invalidRequest("malformed form body")
+		return tokenRequest{}, invalidRequest("malformed form body")
 	}
 	// Only the body counts: parameters (above all secrets) in the URL are
 	// not read.
 	form := r.PostForm
 	for k, v := range form {
 		if len(v) > 1 && k != "resource" {
-			return req, invalidRequest(fmt.Sprintf("parameter %q is repeated", k))
+			return tokenRequest{}, invalidRequest(fmt.Sprintf("parameter %q is repeated", k))
 		}
 	}
-	c, oe := s.authenticate(r, form)
-	if oe != nil {
-		return req, oe
+	if form.Get("grant_type") == GrantAuthorizationCode {
+		return s.codeGrant(r, form)
 	}
-	req.client = c
-	switch gt := form.Get("grant_type"); gt {
-	case "":
-		return req, invalidRequest("grant_type is required")
-	case GrantClientCredentials:
-	default:
-		return req, unsupportedGrant(fmt.Sprintf("grant_type %q is not supported (only %s)", gt, GrantClientCredentials))
-	}
+	return s.clientGrant(r, form)
+}
+
+// checkResource accepts the resource parameters (RFC 8707) that name the
+// audience; want, when set, is the one the authorization request named.
+func (s *Server) checkResource(form url.Values, want string) *oauthError {
 	for _, res := range form["resource"] {
-		if res != s.cfg.Audience {
-			return req, invalidTarget(fmt.Sprintf("resource %q is not served by this issuer (want %q)", res, s.cfg.Audience))
+		if res != s.cfg.Audience || (want != "" && res != want) {
+			return invalidTarget(fmt.Sprintf("resource %q is not served by this issuer (want %q)", res, s.cfg.Audience))
 		}
 	}
-	if req.scopes, oe = grantScopes(c, form); oe != nil {
+	return nil
+}
+
+// codeGrant redeems an authorization code (OAuth 2.1 §4.1.3) for a public
+// client: client_id and no client authentication, the code (single use,
+// issued to that client), the same redirect_uri, and the PKCE verifier
+// whose S256 hash is the request's challenge (RFC 7636 §4.6).
+func (s *Server) codeGrant(r *http.Request, form url.Values) (tokenRequest, *oauthError) {
+	req := tokenRequest{clientID: form.Get("client_id")}
+	code := form.Get("code")
+	if code == "" {
+		return req, invalidRequest("code is required")
+	}
+	// Taken first, so a code is tried once whatever the outcome.
+	az, ok := s.codes.take(code)
+	switch {
+	case r.Header.Get("Authorization") != "" || form.Has("client_secret"):
+		return req, invalidClient("a public client does not authenticate (token_endpoint_auth_method none)")
+	case req.clientID == "":
+		return req, invalidClient("client_id is required")
+	case form.Get("code_verifier") == "":
+		return req, invalidRequest("code_verifier is required (PKCE)")
+	case !ok:
+		return req, invalidGrant("the code is unknown, expired or already used")
+	case az.client.id != req.clientID:
+		return req, invalidGrant("the code was issued to another client")
+	case form.Get("redirect_uri") != az.redirectURI:
+		return req, invalidGrant("redirect_uri differs from the authorization request's")
+	case !verifyPKCE(form.Get("code_verifier"), az.challenge):
+		return req, invalidGrant("code_verifier does not match the code_challenge")
+	}
+	if oe := s.checkResource(form, az.resource); oe != nil {
 		return req, oe
 	}
-	req.intent = form.Get("intent")
-	if !validIntent(req.intent) {
-		return req, invalidRequest(fmt.Sprintf("intent must be at most %d printable ASCII characters", MaxIntentLength))
-	}
+	req.subject, req.scopes = s.cfg.User, az.scopes
 	return req, nil
 }
 
-// authenticate checks client_secret_basic or client_secret_post (exactly
-// one) and compares the secret in constant time.
-func (s *Server) authenticate(r *http.Request, form url.Values) (registeredClient, *oauthError) {
-	id, secret, basic := r.BasicAuth()
-	if basic {
-		// RFC 6749 §2.3.1: both are form-urlencoded before Base64.
-		var err1, err2 error
-		id, err1 = url.QueryUnescape(id)
-		secret, err2 = url.QueryUnescape(secret)
-		if err := errors.Join(err1, err2); err != nil {
-			return registeredClient{}, invalidClient("malformed Basic credentials")
-		}
-		if form.Has("client_secret") {
-			return registeredClient{}, invalidRequest("use one client authentication method, not Basic and client_secret")
-		}
-		if fid := form.Get("client_id"); fid != "" && fid != id {
-			return registeredClient{}, invalidRequest("client_id differs from the Basic credentials")
-		}
-	} else if r.Header.Get("Authorization") != "" {
-		return registeredClient{}, invalidClient("unsupported Authorization scheme (use Basic)")
-	} else {
-		id, secret = form.Get("client_id"), form.Get("client_secret")
-		if id == "" || secret == "" {
-			return registeredClient{}, invalidClient("client authentication required (client_secret_basic or client_secret_post)")
-		}
-	}
-	c, known := s.clients[id]
-	want := dummyDigest
-	if known {
-		want = c.digest
-	}
-	got := sha256.Sum256([]byte(secret))
-	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || !known {
-		return registeredClient{}, invalidClient("client authentication failed")
-	}
-	return c, nil
-}
-
-// grantScopes returns the requested scopes if the client may have them all,
-// or all of the client's scopes when none are asked for.
-func grantScopes(c registeredClient, form url.Values) ([]string, *oauthError) {
-	requested := strings.Fields(form.Get("scope"))
+// pickScopes returns the requested scopes, once each, if all are allowed;
+// all of allowed when none are requested. why ends the invalid_scope
+// description ("scope X is not allowed <why>").
+func pickScopes(requested, allowed []string, why string) ([]string, *oauthError) {
 	if len(requested) == 0 {
-		return c.Scopes, nil
+		return slices.Clone(allowed), nil
 	}
-	seen := make(map[string]bool, len(requested))
 	var out []string
 	for _, sc := range requested {
 		if !validScopeToken(sc) {
 			return nil, invalidScope(fmt.Sprintf("malformed scope %q", sc))
 		}
-		if !c.allow[sc] {
-			return nil, invalidScope(fmt.Sprintf("scope %q is not allowed for client %s", sc, c.ID))
+		if !slices.Contains(allowed, sc) {
+			return nil, invalidScope(fmt.Sprintf("scope %q is not allowed %s", sc, why))
 		}
-		if !seen[sc] {
-			seen[sc] = true
+		if !slices.Contains(out, sc) {
 			out = append(out, sc)
 		}
 	}
 	return out, nil
-}
-
-// validIntent accepts "" (no claim) or up to MaxIntentLength printable
-// ASCII characters (spaces included).
-func validIntent(s string) bool {
-	if len(s) > MaxIntentLength {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
 }
 
 // issue signs an access token for req.
@@ -210,13 +177,13 @@ func (s *Server) issue(req tokenRequest) (TokenResponse, error) {
 	scope := strings.Join(req.scopes, " ")
 	b := jwt.NewBuilder().
 		Issuer(s.cfg.Issuer).
-		Subject(req.client.ID).
+		Subject(req.subject).
 		Audience([]string{s.cfg.Audience}).
 		IssuedAt(now).
 		NotBefore(now).
 		Expiration(now.Add(s.cfg.TokenLifetime)).
 		JwtID(base64.RawURLEncoding.EncodeToString(jti[:])).
-		Claim(ClaimClientID, req.client.ID)
+		Claim(ClaimClientID, req.clientID)
 	if scope != "" {
 		b = b.Claim(ClaimScope, scope)
 	}

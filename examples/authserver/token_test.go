@@ -68,7 +68,7 @@ func TestTokenEndpoint(t *testing.T) {
 			status: 400, code: authserver.CodeInvalidScope},
 		{name: "malformed scope", call: tokenCall{basic: demo, form: form("grant_type", cc, "scope", `blog:"read"`)},
 			status: 400, code: authserver.CodeInvalidScope},
-		{name: "bad grant type", call: tokenCall{basic: demo, form: form("grant_type", "authorization_code", "code", "x")},
+		{name: "bad grant type", call: tokenCall{basic: demo, form: form("grant_type", "password", "username", "x")},
 			status: 400, code: authserver.CodeUnsupportedGrantType},
 		{name: "missing grant type", call: tokenCall{basic: demo, form: form("scope", "blog:read")},
 			status: 400, code: authserver.CodeInvalidRequest},

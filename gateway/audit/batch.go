@@ -76,20 +76,24 @@ func (b *batcher) run() {
 	b.writeGap()
 }
 
-// writeGap chains a gap record carrying the drops counted so far.
+// writeGap chains a gap record carrying the drops counted so far. If the
+// file is not writable the Recorder keeps the gap record like any other.
 func (b *batcher) writeGap() {
 	n := b.drops.Swap(0)
 	if n == 0 {
 		return
 	}
-	now := b.r.now().UTC()
-	rec := Record{t: now, w: wireRecord{Type: lineRecord, ID: newID(), Kind: KindGap,
-		Time: now.Format(time.RFC3339Nano), Dropped: n}}
 	ctx := context.Background() // the writer goroutine serves no request
-	if _, err := b.r.commit(ctx, rec, false, true); err != nil {
-		b.drops.Add(n) // retry with the next gap
+	if _, err := b.r.commit(ctx, newGap(b.r.now(), n), false, true); err != nil {
 		handle(fmt.Errorf("audit: gap record for %d drops: %w", n, err))
 	}
+}
+
+// newGap returns an unsealed gap record standing for n records.
+func newGap(now time.Time, n uint64) Record {
+	now = now.UTC()
+	return Record{t: now, w: wireRecord{Type: lineRecord, ID: newID(), Kind: KindGap,
+		Time: now.Format(time.RFC3339Nano), Dropped: n}}
 }
 
 // close stops accepting records and waits for the writer to drain.

@@ -40,9 +40,13 @@ func BenchmarkRecord(b *testing.B) {
 
 func BenchmarkHash(b *testing.B) {
 	rec := NewRecord(callFields(0), WithDigester(NewDigester([]byte("k"))))
+	k, err := newMACKey(testMACKey)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := (Head{Count: 41, Hash: "ab"}).seal(rec); err != nil {
+		if _, err := (Head{Count: 41, Hash: "ab"}).seal(rec, k); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -53,7 +57,7 @@ func BenchmarkSign(b *testing.B) {
 	h := Head{Count: 1000, Hash: "4bf92f3577b34da6a3ce929d0e0e47364bf92f3577b34da6a3ce929d0e0e4736"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := newCheckpoint(priv, h, "", time.Now()); err != nil {
+		if _, err := newCheckpoint(priv, wireCheckpoint{Count: h.Count, Head: h.Hash, Log: "0123456789abcdef"}, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,7 +2,10 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"github.com/tracegate/tracegate/gateway/reason"
 )
 
 // Completion is how an allowed, dispatched call ended.
@@ -27,7 +30,9 @@ type Call struct {
 // Begin is called for an allowed tools/call right before dispatch. In
 // strict mode it writes and fsyncs an intent entry and returns an error
 // wrapping [ErrAuditUnavailable] if it cannot: the call must then be
-// refused. In other modes it writes nothing.
+// refused. The Recorder then records the refusal itself (decision deny,
+// reason audit_unavailable; written when the file recovers), so the caller
+// must not record it again. In other modes Begin writes nothing.
 func (r *Recorder) Begin(ctx context.Context, f Fields) (*Call, error) {
 	f.Method = MethodToolsCall
 	c := &Call{r: r, base: r.build(f), mode: r.cfg.modeFor(f.Tool), start: r.now()}
@@ -38,6 +43,10 @@ func (r *Recorder) Begin(ctx context.Context, f Fields) (*Call, error) {
 	in.w.Phase, in.w.Outcome, in.w.ErrorType, in.w.DurationNS = PhaseIntent, "", "", 0
 	sealed, err := r.commit(ctx, in, true, false)
 	if err != nil {
+		refused := c.base
+		refused.w.ID = newID()
+		refused.w.Decision, refused.w.Reason, refused.w.Outcome = Deny, reason.AuditUnavailable, OutcomeError
+		_, _ = r.commit(ctx, refused, true, true) // kept for later when the file is down
 		return nil, err
 	}
 	c.intent = sealed.ID()
@@ -45,8 +54,11 @@ func (r *Recorder) Begin(ctx context.Context, f Fields) (*Call, error) {
 }
 
 // End writes the call's outcome record, the one record of this tools/call.
-// In strict mode it is fsynced before End returns and an error (wrapping
-// [ErrAuditUnavailable]) means the answer must not be sent as a success.
+// In strict mode it is fsynced before End returns. If it cannot be written,
+// End returns an error wrapping both [ErrAuditUnavailable] and
+// [ErrOutcomeNotRecorded], with the unsealed record: the call was
+// dispatched, so answer with its result and a warning, not a refusal. The
+// Recorder writes the record once the file recovers.
 func (c *Call) End(ctx context.Context, d Completion) (Record, error) {
 	rec := c.base
 	rec.w.ID = newID()
@@ -59,19 +71,29 @@ func (c *Call) End(ctx context.Context, d Completion) (Record, error) {
 		d.Duration = c.r.now().Sub(c.start)
 	}
 	rec.w.DurationNS = int64(d.Duration)
-	return c.r.write(ctx, rec, c.mode)
+	out, err := c.r.write(ctx, rec, c.mode)
+	if err != nil {
+		return out, fmt.Errorf("%w: %w", ErrOutcomeNotRecorded, err)
+	}
+	return out, nil
 }
 
 // Record writes one complete record: a denial, a call audited in one step,
 // or (when Method is not tools/call) a method record, which is skipped at
-// level none. The mode is that of the tool (or the recorder's for methods).
+// level none unless it is a denial: every refusal is recorded. The mode is
+// that of the tool (or the recorder's for methods); Fields.Unsynced turns
+// the fsync off.
 // An allowed call in strict mode must use Begin/End instead: Record writes
 // after the fact, so it cannot refuse a call that was already dispatched.
 func (r *Recorder) Record(ctx context.Context, f Fields) (Record, error) {
-	if f.Method != "" && f.Method != MethodToolsCall && r.cfg.MethodLevel == LevelNone {
+	if f.Method != "" && f.Method != MethodToolsCall && f.Decision != Deny && r.cfg.MethodLevel == LevelNone {
 		return Record{}, nil
 	}
-	return r.write(ctx, r.build(f), r.cfg.modeFor(f.Tool))
+	mode := r.cfg.modeFor(f.Tool)
+	if f.Unsynced && mode == ModeStrict {
+		mode = ModeBlocking
+	}
+	return r.write(ctx, r.build(f), mode)
 }
 
 // build turns pipeline facts into an unsealed record.

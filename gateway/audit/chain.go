@@ -9,10 +9,18 @@ type Head struct {
 	Hash  string
 }
 
-// seal places r after h: it sets Seq, PrevHash and Hash.
-func (h Head) seal(r Record) (Record, error) {
+// seal places r after h: it sets Seq, PrevHash, MAC (with a key) and Hash.
+func (h Head) seal(r Record, k *macKey) (Record, error) {
 	r.w.Seq = h.Count + 1
 	r.w.PrevHash = h.Hash
+	r.w.MAC = ""
+	if k != nil {
+		mac, err := k.sum(r.w)
+		if err != nil {
+			return Record{}, err
+		}
+		r.w.MAC = mac
+	}
 	hash, err := recordHash(r.w)
 	if err != nil {
 		return Record{}, err
@@ -24,27 +32,32 @@ func (h Head) seal(r Record) (Record, error) {
 func (r Record) head() Head { return Head{Count: r.w.Seq, Hash: r.w.Hash} }
 
 // chainWriter owns the chain: it seals records in order and persists them.
-// sync asks for the record to be on stable storage before returning.
+// sync asks for the record to be on stable storage before returning. Err is
+// nil while records can be written, else why not; Recover tries to make
+// writing possible again.
 type chainWriter interface {
 	Append(r Record, sync bool) (Record, error)
 	Head() Head
+	Err() error
+	Recover() error
 	Close() error
 }
 
-// memChain seals records without persisting them (no file configured).
+// memChain numbers records without persisting them (no file configured).
+// It does not hash them: a chain nothing persists proves nothing, and
+// hashing each record would cost every call an encoding and a SHA-256.
 type memChain struct{ head Head }
 
 func (m *memChain) Append(r Record, _ bool) (Record, error) {
-	s, err := m.head.seal(r)
-	if err != nil {
-		return Record{}, err
-	}
-	m.head = s.head()
-	return s, nil
+	r.w.Seq = m.head.Count + 1
+	m.head.Count = r.w.Seq
+	return r, nil
 }
 
-func (m *memChain) Head() Head   { return m.head }
-func (m *memChain) Close() error { return nil }
+func (m *memChain) Head() Head     { return m.head }
+func (m *memChain) Err() error     { return nil }
+func (m *memChain) Recover() error { return nil }
+func (m *memChain) Close() error   { return nil }
 
 // Sink receives every sealed record, in chain order, after the chain writer
 // persisted it. In strict and blocking modes Write runs before the call is

@@ -11,12 +11,10 @@ import (
 // errBadSignature is wrapped by checkpoint verification failures.
 var errBadSignature = errors.New("checkpoint signature invalid")
 
-// newCheckpoint builds and signs a checkpoint over head, chained to prev.
-func newCheckpoint(key ed25519.PrivateKey, head Head, prev string, now time.Time) (wireCheckpoint, error) {
-	c := wireCheckpoint{
-		Type: lineCheckpoint, Count: head.Count, Head: head.Hash, Prev: prev,
-		Time: now.UTC().Format(time.RFC3339Nano), KeyID: KeyID(key.Public().(ed25519.PublicKey)),
-	}
+// newCheckpoint signs c (Count, Head, Prev, Log, MACKey and Segment set by
+// the caller) at time now.
+func newCheckpoint(key ed25519.PrivateKey, c wireCheckpoint, now time.Time) (wireCheckpoint, error) {
+	c.Type, c.Time, c.KeyID, c.Sig, c.Hash = lineCheckpoint, now.UTC().Format(time.RFC3339Nano), KeyID(key.Public().(ed25519.PublicKey)), "", ""
 	msg, err := encodeLine(c)
 	if err != nil {
 		return c, err
@@ -30,8 +28,8 @@ func newCheckpoint(key ed25519.PrivateKey, head Head, prev string, now time.Time
 	return c, nil
 }
 
-// checkCheckpoint verifies c's hash and its signature under pub.
-func checkCheckpoint(c wireCheckpoint, pub ed25519.PublicKey) error {
+// checkCheckpointHash verifies that c's hash matches its content.
+func checkCheckpointHash(c wireCheckpoint) error {
 	withSig := c
 	withSig.Hash = ""
 	h, err := encodeLine(withSig)
@@ -41,6 +39,16 @@ func checkCheckpoint(c wireCheckpoint, pub ed25519.PublicKey) error {
 	if sha256Hex(h[:len(h)-1]) != c.Hash {
 		return fmt.Errorf("%w: hash does not match content", errBadSignature)
 	}
+	return nil
+}
+
+// checkCheckpoint verifies c's hash and its signature under pub.
+func checkCheckpoint(c wireCheckpoint, pub ed25519.PublicKey) error {
+	if err := checkCheckpointHash(c); err != nil {
+		return err
+	}
+	withSig := c
+	withSig.Hash = ""
 	if c.KeyID != KeyID(pub) {
 		return fmt.Errorf("%w: signed by key %s, trusted key is %s", errBadSignature, c.KeyID, KeyID(pub))
 	}

@@ -14,6 +14,9 @@ const (
 	DefaultCheckpointEvery    = 1000
 	DefaultCheckpointInterval = time.Minute
 	DefaultQueueSize          = 4096
+	// DefaultReplicaID names the writer in checkpoint spans when
+	// FileConfig.ReplicaID is empty.
+	DefaultReplicaID = "default"
 )
 
 // Configuration errors returned (wrapped) by [Config.Validate].
@@ -40,6 +43,13 @@ type Config struct {
 	// digest; with neither, a random per-process key is used.
 	HMACKey     string `yaml:"hmac_key"`
 	HMACKeyFile string `yaml:"hmac_key_file"`
+	// MACKeyFile holds the secret (at least 32 bytes, see [LoadMACKey] and
+	// `tracegate keygen --mac-out`) that keys the chain of the audit file:
+	// each record carries an HMAC-SHA256 over it and, through prev_hash,
+	// over every record before it, so records after the last signed
+	// checkpoint cannot be rewritten without it. Keep it apart from the
+	// checkpoint signing key. Empty: the chain is unkeyed (development).
+	MACKeyFile string `yaml:"mac_key_file"`
 	// PlaintextArgsTools lists tools whose arguments are recorded in clear.
 	PlaintextArgsTools []string `yaml:"plaintext_args_tools"`
 	// PlaintextArgsMax caps recorded plaintext arguments in bytes.
@@ -63,6 +73,9 @@ type FileConfig struct {
 	// SigningKeyFile is a PEM PKCS#8 Ed25519 private key; without it no
 	// checkpoints are written and only the hash chain protects the file.
 	SigningKeyFile string `yaml:"signing_key_file"`
+	// ReplicaID names this writer in checkpoint spans (default "default").
+	// A placeholder for several gateways writing their own logs.
+	ReplicaID string `yaml:"replica_id"`
 }
 
 // DefaultConfig returns blocking mode, no file, metadata level for methods.
@@ -124,6 +137,14 @@ func (c Config) modeFor(tool string) Mode {
 		return m
 	}
 	return c.Mode
+}
+
+// macKey reads MACKeyFile (nil when unset).
+func (c Config) macKey() ([]byte, error) {
+	if c.MACKeyFile == "" {
+		return nil, nil
+	}
+	return LoadMACKey(c.MACKeyFile)
 }
 
 func (c Config) hmacKey() ([]byte, error) {

@@ -10,18 +10,23 @@ import (
 	"time"
 )
 
-const crashEnv = "TRACEGATE_AUDIT_CRASH_CHILD"
+const (
+	crashEnv    = "TRACEGATE_AUDIT_CRASH_CHILD"
+	crashKeyEnv = "TRACEGATE_AUDIT_CRASH_KEY"
+)
 
 // TestCrashChild is the child of TestSIGKILLLeavesAtMostOneIncompleteLine:
-// it writes strict records until it is killed.
+// it resumes the log (checking the tail the last kill left) and writes
+// strict records, signed every 7, until it is killed.
 func TestCrashChild(t *testing.T) {
 	path := os.Getenv(crashEnv)
 	if path == "" {
 		t.Skip("helper process")
 	}
 	cfg := DefaultConfig()
-	cfg.Mode, cfg.File.Path, cfg.File.CheckpointEvery, cfg.File.RotateBytes = ModeStrict, path, 0, 0
-	r, err := New(cfg)
+	cfg.Mode, cfg.File.Path, cfg.File.CheckpointEvery, cfg.File.RotateBytes = ModeStrict, path, 7, 0
+	cfg.File.SigningKeyFile = os.Getenv(crashKeyEnv)
+	r, err := New(cfg, WithFileOptions(WithMACKey(testMACKey)), WithLogger(discard{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,9 +48,20 @@ func TestSIGKILLLeavesAtMostOneIncompleteLine(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.jsonl")
+	priv, pub := newKey(t)
+	privPEM, _, err := MarshalKeyPair(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(keyFile, privPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	trust := VerifyConfig{PublicKey: pub, MACKey: testMACKey}
+	crashes := 0 // kills that left something to adopt: the next start writes a recovery record
 	for round := range 3 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-		cmd.Env = append(os.Environ(), crashEnv+"="+path)
+		cmd.Env = append(os.Environ(), crashEnv+"="+path, crashKeyEnv+"="+keyFile)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -66,19 +82,33 @@ func TestSIGKILLLeavesAtMostOneIncompleteLine(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := Verify(nil, segs...)
+		rep, err := VerifyFiles(t.Context(), trust, segs...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.First != nil && rep.First.Kind != Truncated {
-			t.Fatalf("round %d: after SIGKILL: %v", round, rep.First)
+		// Killed between lines or mid-line; the tail after the last
+		// checkpoint verifies by its MACs either way.
+		if rep.Status != StatusTorn && rep.Status != StatusIntactTail && rep.Status != StatusRecovered && rep.Status != StatusIntact {
+			t.Fatalf("round %d: after SIGKILL: %s %v", round, rep.Result, rep.Findings)
 		}
-		t.Logf("round %d: %d records, %d file(s), first=%v recovered=%d", round, rep.Records, len(segs), rep.First, len(rep.Recovered))
+		if rep.Unverified != 0 {
+			t.Fatalf("round %d: %d unverified records", round, rep.Unverified)
+		}
+		if rep.Tail > 0 || rep.Status == StatusTorn {
+			crashes++
+		}
+		t.Logf("round %d: %d records, %d file(s), %s", round, rep.Records, len(segs), rep.Result)
 	}
-	writeLog(t, dir, 1, DefaultConfig(), nil) // a clean restart accounts for any tail
+	writeLog(t, dir, 1, DefaultConfig(), priv) // a clean restart adopts the tail and signs it
 	segs, _ := Segments(path)
-	if rep, err := Verify(nil, segs...); err != nil || !rep.Intact() {
-		t.Fatalf("%v %+v", err, rep.First)
+	rep, err := VerifyFiles(t.Context(), trust, segs...)
+	if err != nil || len(rep.Findings) != 0 || len(rep.Recoveries) != crashes || rep.Tail != 0 {
+		t.Fatalf("%v %s %+v", err, rep.Result, rep.Recoveries)
+	}
+	for _, rc := range rep.Recoveries {
+		if !rc.MACVerified {
+			t.Fatalf("recovery %+v adopted a tail without checking its MACs", rc)
+		}
 	}
 }
 

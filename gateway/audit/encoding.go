@@ -39,6 +39,7 @@ type wireRecord struct {
 	Endpoint        string   `json:"endpoint,omitempty"`
 	Subject         string   `json:"subject,omitempty"`
 	Client          string   `json:"client,omitempty"`
+	Peer            string   `json:"peer,omitempty"`
 	IntentID        string   `json:"intent_id,omitempty"`
 	RequiredScopes  []string `json:"required_scopes,omitempty"`
 	GrantedScopes   []string `json:"granted_scopes,omitempty"`
@@ -59,26 +60,40 @@ type wireRecord struct {
 	TruncOffset     int64    `json:"truncated_offset,omitempty"`
 	TruncBytes      int64    `json:"truncated_bytes,omitempty"`
 	TruncSHA256     string   `json:"truncated_sha256,omitempty"`
+	CrashSeq        uint64   `json:"crash_seq,omitempty"`
+	TailRecords     uint64   `json:"tail_records,omitempty"`
+	TailHead        string   `json:"tail_head,omitempty"`
+	TailMAC         bool     `json:"tail_mac_verified,omitempty"`
 	PrevHash        string   `json:"prev_hash"`
+	MAC             string   `json:"mac,omitempty"`
 	Hash            string   `json:"hash"`
 }
 
 // wireCheckpoint is a signed checkpoint line. Sig is Ed25519 over the
 // canonical encoding with Sig and Hash empty; Hash is SHA-256 over the
-// canonical encoding with Hash empty (so it covers Sig).
+// canonical encoding with Hash empty (so it covers Sig). Log and MACKey
+// (absent in files written before the chain was keyed) name the log and the
+// MAC key id of the records it covers, so the signature also pins that the
+// chain is keyed; Segment is the SHA-256 of the segment line of the file it
+// is in, so the signature covers that line too.
 type wireCheckpoint struct {
-	Type  string `json:"type"`
-	Count uint64 `json:"count"`
-	Head  string `json:"head"`
-	Prev  string `json:"prev_checkpoint"`
-	Time  string `json:"time"`
-	KeyID string `json:"key_id"`
-	Sig   string `json:"sig"`
-	Hash  string `json:"hash"`
+	Type    string `json:"type"`
+	Count   uint64 `json:"count"`
+	Head    string `json:"head"`
+	Prev    string `json:"prev_checkpoint"`
+	Time    string `json:"time"`
+	KeyID   string `json:"key_id"`
+	Log     string `json:"log,omitempty"`
+	MACKey  string `json:"mac_key,omitempty"`
+	Segment string `json:"segment,omitempty"`
+	Sig     string `json:"sig"`
+	Hash    string `json:"hash"`
 }
 
 // wireSegment is the first line of every audit file: the chain state at the
-// point the file starts (empty head and count 0 for the genesis file).
+// point the file starts (empty head and count 0 for the genesis file), the
+// log's random id (carried from file to file) and the id of the MAC key
+// that keys this file's records (empty: unkeyed).
 type wireSegment struct {
 	Type       string `json:"type"`
 	Index      int    `json:"index"`
@@ -87,6 +102,8 @@ type wireSegment struct {
 	Count      uint64 `json:"count"`
 	Head       string `json:"head"`
 	Checkpoint string `json:"checkpoint"`
+	Log        string `json:"log,omitempty"`
+	MACKey     string `json:"mac_key,omitempty"`
 }
 
 var errNotCanonical = errors.New("line is not in canonical form")
@@ -108,7 +125,7 @@ func sha256Hex(b []byte) string {
 }
 
 // recordHash is the SHA-256 of the record's canonical encoding: its JSON line
-// (without the newline) with "hash" set to "".
+// (without the newline) with "hash" set to "" (so it covers "mac").
 func recordHash(w wireRecord) (string, error) {
 	w.Hash = ""
 	b, err := encodeLine(w)

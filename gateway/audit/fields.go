@@ -25,6 +25,7 @@ type Fields struct {
 	Endpoint        string
 	Subject         string
 	Client          string
+	Peer            string // the client's network address (host), as network.peer.address
 	IntentID        string
 	RequiredScopes  []string
 	GrantedScopes   []string
@@ -45,6 +46,14 @@ type Fields struct {
 	// KeepArguments records the plaintext arguments. A Recorder sets it from
 	// Config.PlaintextArgsTools and ignores the caller's value.
 	KeepArguments bool
+	// Unsynced writes the record without an fsync whatever the mode: for
+	// refusals before authentication, so that an anonymous flood cannot turn
+	// into a disk-sync attack in strict mode.
+	Unsynced bool
+	// Dropped, when positive, makes the record a gap record standing for
+	// that many records of its kind that were counted instead of written
+	// (e.g. pre-authentication refusals over the per-address rate).
+	Dropped uint64
 }
 
 // RecordOption configures [NewRecord].
@@ -75,11 +84,14 @@ func NewRecord(f Fields, opts ...RecordOption) Record {
 	}
 	t = t.UTC()
 	method := f.Method
-	if method == "" {
+	if method == "" && f.Dropped == 0 {
 		method = MethodToolsCall
 	}
 	kind := KindCall
-	if method != MethodToolsCall {
+	switch {
+	case f.Dropped > 0:
+		kind = KindGap
+	case method != MethodToolsCall:
 		kind = KindMethod
 	}
 	w := wireRecord{
@@ -87,11 +99,11 @@ func NewRecord(f Fields, opts ...RecordOption) Record {
 		Time: t.Format(time.RFC3339Nano), TraceID: f.TraceID, SpanID: f.SpanID,
 		Transport: f.Transport, ProtocolVersion: f.ProtocolVersion, SessionID: f.SessionID,
 		JSONRPCID: f.JSONRPCID, Method: method, Tool: f.Tool, Service: f.Service,
-		Endpoint: f.Endpoint, Subject: f.Subject, Client: f.Client, IntentID: f.IntentID,
+		Endpoint: f.Endpoint, Subject: f.Subject, Client: f.Client, Peer: f.Peer, IntentID: f.IntentID,
 		RequiredScopes: slices.Clone(f.RequiredScopes), GrantedScopes: slices.Clone(f.GrantedScopes),
 		ScopeSource: f.ScopeSource, Decision: f.Decision, Reason: f.Reason, RateLimit: f.RateLimit,
 		Outcome: f.Outcome, ErrorType: f.ErrorType, DurationNS: int64(f.Duration),
-		PolicyVersion: f.PolicyVersion, PolicyHash: f.PolicyHash,
+		PolicyVersion: f.PolicyVersion, PolicyHash: f.PolicyHash, Dropped: f.Dropped,
 	}
 	if len(f.Arguments) > 0 {
 		compact := compactJSON(f.Arguments)

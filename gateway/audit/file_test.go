@@ -28,7 +28,7 @@ func TestResumeAfterCrashLeavesTailAndMarksIt(t *testing.T) {
 	before := mustRead(t, base)
 
 	var out bytes.Buffer
-	if code := RunVerify(&out, VerifyOptions{PublicKey: pub}, []string{base}); code != ExitTruncated {
+	if code := RunVerify(&out, VerifyOptions{PublicKey: pub, MACKey: testMACKey}, []string{base}); code != ExitTorn {
 		t.Fatalf("before restart: exit %d\n%s", code, out.String())
 	}
 
@@ -40,21 +40,30 @@ func TestResumeAfterCrashLeavesTailAndMarksIt(t *testing.T) {
 	if len(segs) != 2 {
 		t.Fatalf("want a new segment, got %v", segs)
 	}
+	// The new segment starts with the recovery record (the crash came after
+	// the checkpoint at 12: nothing to adopt), the truncation record, and a
+	// checkpoint signing both.
 	second := readLines(t, segs[1])
-	if !strings.Contains(second[1], `"kind":"truncation"`) || !strings.Contains(second[1], `"truncated_file":"audit.jsonl"`) {
-		t.Fatalf("first record of new segment is not a truncation marker: %s", second[1])
+	if !strings.Contains(second[1], `"kind":"recovery","time":`) || !strings.Contains(second[1], `"crash_seq":12,`) {
+		t.Fatalf("first record of new segment is not a recovery record: %s", second[1])
 	}
-	rep, err := Verify(pub, segs...)
-	if err != nil || !rep.Intact() || len(rep.Recovered) != 1 || rep.Records != 12+1+6 {
+	if !strings.Contains(second[2], `"kind":"truncation"`) || !strings.Contains(second[2], `"truncated_file":"audit.jsonl"`) {
+		t.Fatalf("second record of new segment is not a truncation marker: %s", second[2])
+	}
+	if !strings.HasPrefix(second[3], `{"type":"checkpoint","count":14,`) {
+		t.Fatalf("no checkpoint after recovery: %s", second[3])
+	}
+	rep, err := VerifyFiles(t.Context(), VerifyConfig{PublicKey: pub, MACKey: testMACKey}, segs...)
+	if err != nil || !rep.Intact() || len(rep.Recovered) != 1 || rep.Records != 12+2+6 || rep.Status != StatusRecovered {
 		t.Fatalf("%v %+v", err, rep)
 	}
 	out.Reset()
-	if code := RunVerify(&out, VerifyOptions{PublicKey: pub}, []string{base}); code != ExitIntact {
+	if code := RunVerify(&out, VerifyOptions{PublicKey: pub, MACKey: testMACKey}, []string{base}); code != ExitIntact {
 		t.Fatalf("exit %d\n%s", code, out.String())
 	}
 	// Tampering with the declared tail is still caught.
 	writeLines(t, base, append(readLines(t, base), "x"))
-	if rep, _ := Verify(pub, segs...); rep.First == nil || rep.First.Kind != Modified {
+	if rep, _ := Verify(pub, segs...); !rep.Has(Modified) {
 		t.Fatalf("tail edit not detected: %+v", rep.First)
 	}
 }
@@ -79,7 +88,7 @@ func TestOpenCorruptFileRefuses(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.File.Path = base
-	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "corrupt") {
+	if _, err := New(cfg, WithLogger(discard{})); err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -91,7 +100,7 @@ func TestMissingSegmentDetected(t *testing.T) {
 	base := writeLog(t, t.TempDir(), 40, cfg, priv)
 	segs, _ := Segments(base)
 	rep, err := Verify(pub, append(segs[:1:1], segs[2:]...)...)
-	if err != nil || rep.First == nil || rep.First.Kind != Deleted {
+	if err != nil || !rep.Has(Deleted) {
 		t.Fatalf("%v %+v", err, rep.First)
 	}
 	_ = context.Background

@@ -5,7 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
-	"github.com/tracegate/tracegate/gateway/reason"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +13,13 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/tracegate/tracegate/gateway/reason"
 )
+
+// testMACKey keys the chains tests write (as `tracegate keygen --mac-out`
+// would: 64 hex characters).
+var testMACKey = []byte("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
 
 func newKey(t testing.TB) (ed25519.PrivateKey, ed25519.PublicKey) {
 	t.Helper()
@@ -75,7 +81,7 @@ func callFields(i int) Fields {
 func writeLog(t testing.TB, dir string, n int, cfg Config, key ed25519.PrivateKey) string {
 	t.Helper()
 	cfg.File.Path = filepath.Join(dir, "audit.jsonl")
-	r, err := New(cfg, WithFileOptions(WithSigningKey(key)))
+	r, err := New(cfg, WithFileOptions(WithSigningKey(key), WithMACKey(testMACKey)), WithLogger(discard{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +127,29 @@ func mustRead(t testing.TB, path string) []byte {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// discard is a Logger that drops everything.
+type discard struct{}
+
+func (discard) Printf(string, ...any) {}
+
+// logBuf is a Logger that keeps every line.
+type logBuf struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logBuf) Printf(format string, v ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf(format, v...))
+}
+
+func (l *logBuf) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.lines...)
+}
 
 type nopEmitter struct{}
 

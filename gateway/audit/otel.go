@@ -19,6 +19,7 @@ const (
 	AttrReason      = "tracegate.audit.reason"
 	AttrSubject     = "tracegate.audit.subject"
 	AttrClient      = "tracegate.audit.client"
+	AttrPeer        = "tracegate.audit.peer"
 	AttrTool        = "tracegate.audit.tool"
 	AttrMethod      = "tracegate.audit.method"
 	AttrService     = "tracegate.audit.service"
@@ -69,6 +70,7 @@ func Attributes(r Record) []attribute.KeyValue {
 	add(AttrReason, string(r.Reason()))
 	add(AttrSubject, r.Subject())
 	add(AttrClient, r.Client())
+	add(AttrPeer, r.Peer())
 	add(AttrTool, r.Tool())
 	add(AttrMethod, r.Method())
 	add(AttrService, r.Service())

@@ -69,6 +69,9 @@ func (r Record) Subject() string { return r.w.Subject }
 // Client is the OAuth client the principal used.
 func (r Record) Client() string { return r.w.Client }
 
+// Peer is the client's network address (host only).
+func (r Record) Peer() string { return r.w.Peer }
+
 // IntentID is the id of the user message the call acts on behalf of.
 func (r Record) IntentID() string { return r.w.IntentID }
 

@@ -48,7 +48,7 @@ func TestPlaintextArgsCapped(t *testing.T) {
 }
 
 func TestRecordJSONRoundTrip(t *testing.T) {
-	sealed, err := Head{}.seal(NewRecord(callFields(1)))
+	sealed, err := Head{}.seal(NewRecord(callFields(1)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

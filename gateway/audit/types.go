@@ -11,6 +11,7 @@ const (
 	KindMethod     Kind = "method"     // another MCP method, at level metadata
 	KindGap        Kind = "gap"        // batch mode dropped Dropped records here
 	KindTruncation Kind = "truncation" // a crash or write error left uncommitted bytes
+	KindRecovery   Kind = "recovery"   // a restarted writer adopted the tail a crash left
 )
 
 // Phase distinguishes the pre-dispatch intent entry of strict mode from the

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
@@ -13,9 +14,10 @@ import (
 	"strings"
 )
 
-// ErrPublicKeyRequired is returned by [Verify] when the files contain
-// checkpoints but no trusted public key was given.
+// Errors of [VerifyFiles] for input it cannot judge (not for tampering).
 var (
+	// ErrPublicKeyRequired: the files contain checkpoints but no trusted
+	// public key was given.
 	ErrPublicKeyRequired = errors.New("audit: a trusted public key is needed to verify checkpoints")
 	ErrNoFiles           = errors.New("audit: no audit files to verify")
 )
@@ -23,14 +25,23 @@ var (
 // Problem is the kind of a verification finding.
 type Problem string
 
-// Verification findings. Truncated is a crash artifact, not tampering.
+// Verification findings. Torn is a crash artifact, not tampering; every
+// other kind is.
 const (
 	Modified     Problem = "modified"
 	Deleted      Problem = "deleted"
 	Inserted     Problem = "inserted"
 	Reordered    Problem = "reordered"
-	Truncated    Problem = "truncated"
 	BadSignature Problem = "bad_signature"
+	// BadMAC: a record's MAC does not verify under the given MAC key, is
+	// missing in a keyed file, or the file is keyed with another key.
+	BadMAC Problem = "bad_mac"
+	// Truncated: records at the end were cut off. The file alone cannot
+	// show it; a witness, --expect-head or --min-records can.
+	Truncated Problem = "truncated"
+	// Torn: an incomplete last line no truncation record declares (the
+	// writer stopped mid-write and has not restarted since).
+	Torn Problem = "torn"
 )
 
 // Finding locates one problem.
@@ -46,30 +57,58 @@ func (f Finding) String() string {
 	return fmt.Sprintf("%s:%d: %s: %s", f.File, f.Line, f.Kind, f.Detail)
 }
 
-// Report is the result of [Verify].
-type Report struct {
-	Files       []string  `json:"files"`
-	Records     uint64    `json:"records"`
-	Head        string    `json:"head"`
-	Checkpoints int       `json:"checkpoints"`
-	Signed      uint64    `json:"signed"` // records covered by the last valid checkpoint
-	Recovered   []Finding `json:"recovered,omitempty"`
-	Notes       []string  `json:"notes,omitempty"`
-	// First is the first problem found; verification stops there.
-	First *Finding `json:"first,omitempty"`
+// Recovery is a recovery record: after a crash, a restarted writer adopted
+// the records after the last checkpoint (checking their MACs when keyed)
+// and signed them.
+type Recovery struct {
+	Seq         uint64 `json:"seq"`          // the recovery record's own seq
+	CrashSeq    uint64 `json:"crash_seq"`    // the last record written before the crash
+	TailRecords uint64 `json:"tail_records"` // records it adopted after the last checkpoint
+	TailHead    string `json:"tail_head"`
+	MACVerified bool   `json:"mac_verified"`
 }
 
-// Intact reports whether no problem was found.
-func (r Report) Intact() bool { return r.First == nil }
+// VerifyConfig is what [VerifyFiles] checks the files against.
+type VerifyConfig struct {
+	// PublicKey verifies checkpoint signatures (required if there are any).
+	PublicKey ed25519.PublicKey
+	// MACKey verifies record MACs of keyed files; without it records after
+	// the last checkpoint are not verifiable.
+	MACKey []byte
+	// ExpectHead is a record hash the chain must contain (a pin noted
+	// earlier; at least 16 hex characters, a prefix matches).
+	ExpectHead string
+	// MinRecords is the least number of records the chain must hold.
+	MinRecords uint64
+	// Witness, when set, is asked whether it knows a later checkpoint.
+	Witness Witness
+	// AllowUnsignedTail accepts records nothing vouches for (exit 0, not 4).
+	AllowUnsignedTail bool
+}
 
-// Verify checks the hash chain across the given files (ordered by segment
-// index when their names follow the rotation scheme), every checkpoint's
-// signature under pub and its link to the previous one, and the segment
-// lines between files. It reports the first problem. The error is for
-// unreadable input, not for tampering.
+// Verify checks files with a trusted public key only; see [VerifyFiles].
 func Verify(pub ed25519.PublicKey, paths ...string) (Report, error) {
+	return VerifyFiles(context.Background(), VerifyConfig{PublicKey: pub}, paths...)
+}
+
+// VerifyFiles checks the chain across the given files (ordered by segment
+// index when their names follow the rotation scheme): each record's
+// canonical form, hash, link and MAC, every checkpoint's signature and link,
+// the segment lines between files, recovery and truncation records, then
+// the pins and the witness. It reports every problem it finds (Findings)
+// and classifies the result (Status, Result, [Report.ExitCode]). The error
+// is for input it cannot judge: unreadable files, no public key for
+// signed files, a witness that cannot be asked.
+func VerifyFiles(ctx context.Context, cfg VerifyConfig, paths ...string) (Report, error) {
 	if len(paths) == 0 {
 		return Report{}, ErrNoFiles
+	}
+	mac, err := newMACKey(cfg.MACKey)
+	if err != nil {
+		return Report{}, err
+	}
+	if p := cfg.ExpectHead; p != "" && len(p) < 16 {
+		return Report{}, fmt.Errorf("audit: --expect-head %q: give at least 16 hex characters of the head hash", p)
 	}
 	paths = orderPaths(paths)
 	rep := Report{Files: paths}
@@ -81,18 +120,18 @@ func Verify(pub ed25519.PublicKey, paths ...string) (Report, error) {
 		}
 		ents = append(ents, e...)
 	}
-	if pub == nil && slices.ContainsFunc(ents, func(e entry) bool { return e.typ == lineCheckpoint }) {
+	if cfg.PublicKey == nil && slices.ContainsFunc(ents, func(e entry) bool { return e.typ == lineCheckpoint }) {
 		return rep, ErrPublicKeyRequired
 	}
-	w := newWalker(pub, ents, len(paths), &rep)
+	w := newWalker(cfg, mac, ents, &rep)
 	w.run()
-	rep.Records, rep.Head = w.head.Count, w.head.Hash
-	if pub == nil {
-		rep.Notes = append(rep.Notes, "no checkpoints: only the hash chain was checked")
+	w.finish()
+	if cfg.Witness != nil {
+		if err := consultWitness(ctx, cfg.Witness, cfg.PublicKey, w.log, w.cp, &rep); err != nil {
+			return rep, err
+		}
 	}
-	if rep.First == nil && rep.Records > rep.Signed {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d record(s) after the last checkpoint are not signed", rep.Records-rep.Signed))
-	}
+	rep.classify(cfg.AllowUnsignedTail)
 	return rep, nil
 }
 
@@ -110,6 +149,9 @@ type entry struct {
 }
 
 func loadFile(path string, fileNo int) ([]entry, error) {
+	if err := checkRegular(path); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("audit: verify: %w", err)

@@ -79,7 +79,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			b, _ := encodeLine(r.w)
 			l[i] = string(b)
 			return l
-		}, Modified, ExitTampered},
+		}, BadMAC, ExitTampered},
 		{"delete a line", func(t *testing.T, l []string) []string {
 			i := lineOf(t, l, 6)
 			return append(l[:i:i], l[i+1:]...)
@@ -90,7 +90,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			if err := json.Unmarshal([]byte(l[i-1]), &prev); err != nil {
 				t.Fatal(err)
 			}
-			forged, err := prev.head().seal(NewRecord(Fields{Tool: "evil", Decision: Allow}))
+			forged, err := prev.head().seal(NewRecord(Fields{Tool: "evil", Decision: Allow}), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +110,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			last := len(l) - 2 // l[len-1] is "" after the final newline
 			l[last] = l[last][:len(l[last])/2]
 			return l[:last+1]
-		}, Truncated, ExitTruncated},
+		}, Torn, ExitTorn},
 		{"forge checkpoint count", func(t *testing.T, l []string) []string {
 			for i, s := range l {
 				if strings.HasPrefix(s, `{"type":"checkpoint","count":8,`) {
@@ -125,7 +125,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			for i, s := range l {
 				var c wireCheckpoint
 				if json.Unmarshal([]byte(s), &c) == nil && c.Type == lineCheckpoint && c.Count == 8 {
-					f, err := newCheckpoint(otherPriv, Head{Count: c.Count, Hash: c.Head}, c.Prev, time.Now())
+					f, err := newCheckpoint(otherPriv, c, time.Now())
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -150,15 +150,15 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			base := writeLog(t, t.TempDir(), 12, smallConfig(), priv)
 			writeLines(t, base, tc.tamper(t, readLines(t, base)))
-			rep, err := Verify(pub, base)
+			rep, err := VerifyFiles(t.Context(), VerifyConfig{PublicKey: pub, MACKey: testMACKey}, base)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep.First == nil || rep.First.Kind != tc.want {
-				t.Fatalf("want %s, got %+v", tc.want, rep.First)
+			if !rep.Has(tc.want) {
+				t.Fatalf("want %s, got %+v", tc.want, rep.Findings)
 			}
 			var out bytes.Buffer
-			if code := RunVerify(&out, VerifyOptions{PublicKey: pub}, []string{base}); code != tc.code {
+			if code := RunVerify(&out, VerifyOptions{PublicKey: pub, MACKey: testMACKey}, []string{base}); code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s", code, tc.code, out.String())
 			}
 			t.Logf("%s", rep.First)
@@ -183,7 +183,7 @@ func TestVerifyWrongTrustedKey(t *testing.T) {
 	_, otherPub := newKey(t)
 	base := writeLog(t, t.TempDir(), 5, smallConfig(), priv)
 	rep, err := Verify(otherPub, base)
-	if err != nil || rep.First == nil || rep.First.Kind != BadSignature {
+	if err != nil || !rep.Has(BadSignature) {
 		t.Fatalf("%v %+v", err, rep.First)
 	}
 }
@@ -194,7 +194,7 @@ func TestCheckpointInterval(t *testing.T) {
 	cfg.File.Path = t.TempDir() + "/audit.jsonl"
 	cfg.File.CheckpointEvery = 0
 	cfg.File.CheckpointInterval = 10 * time.Millisecond
-	r, err := New(cfg, WithFileOptions(WithSigningKey(priv)))
+	r, err := New(cfg, WithFileOptions(WithSigningKey(priv)), WithLogger(discard{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,11 +22,12 @@ const MaxLifetime = 60 * time.Second
 // Claim names of a downstream identity, besides the registered iss, sub,
 // aud, iat, exp and jti.
 const (
-	ClaimClient  = "azp"
-	ClaimScope   = "scope" // space-separated
-	ClaimTool    = "tool"
-	ClaimTraceID = "trace_id"
-	ClaimIntent  = "intent"
+	ClaimClient     = "azp"
+	ClaimScope      = "scope" // space-separated
+	ClaimTool       = "tool"  // the entry endpoint, "<service>.<Handler>.<Method>"
+	ClaimDownstream = "downstream"
+	ClaimTraceID    = "trace_id"
+	ClaimIntent     = "intent"
 )
 
 // Identity is a verified downstream identity: who called which tool through
@@ -39,10 +40,13 @@ type Identity struct {
 	Audience string // the service the identity is addressed to
 	Scopes   []string
 	Tool     string
-	TraceID  string
-	IntentID string
-	IssuedAt time.Time
-	Expiry   time.Time
+	// Downstream are the endpoints ("users.Users.Read") the gateway signed
+	// as reachable after the entry hop.
+	Downstream []string
+	TraceID    string
+	IntentID   string
+	IssuedAt   time.Time
+	Expiry     time.Time
 }
 
 type identityKey struct{}

@@ -14,7 +14,9 @@ import (
 )
 
 // keySource resolves the verification key of an identity. Only EdDSA with
-// the identity "typ" is accepted, whatever the key.
+// the identity "typ" and no "crit" is accepted, whatever the key: the
+// gateway never marks an extension critical, and a recipient must refuse
+// critical extensions it does not understand (RFC 7515 §4.1.11).
 type keySource struct {
 	static ed25519.PublicKey
 
@@ -50,6 +52,9 @@ func (k *keySource) provider(ctx context.Context) jws.KeyProvider {
 		}
 		if typ, _ := h.Type(); typ != TokenType {
 			return fmt.Errorf("%w: typ %q", ErrInvalidIdentity, typ)
+		}
+		if h.Has(jws.CriticalKey) {
+			return fmt.Errorf("%w: critical header extension", ErrInvalidIdentity)
 		}
 		if k.static != nil {
 			sink.Key(alg, k.static)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/server"
 	"golang.org/x/time/rate"
 )
@@ -27,23 +28,32 @@ type config struct {
 	leeway         time.Duration
 	toolName       func(service, endpoint string) string
 	endpointScopes map[string][]string
+	registry       registry.Registry
 	srv            func() server.Server
 	limit          rate.Limit
 	burst          int
 	maxSubjects    int
 	hook           func(context.Context, Decision)
 	forwarded      bool
+	forwardedUses  int64
+	replay         ReplayStore
+	replayEntries  int
 	now            func() time.Time
 }
 
+// DefaultForwardedUses is how many times one identity may be presented at
+// one endpoint on forwarded hops unless WithForwardedUses says otherwise.
+const DefaultForwardedUses = 16
+
 func newConfig(opts []Option) config {
 	c := config{
-		httpClient:   &http.Client{Timeout: 5 * time.Second},
-		refetchEvery: 10 * time.Second,
-		leeway:       5 * time.Second,
-		toolName:     func(service, endpoint string) string { return service + "." + endpoint },
-		maxSubjects:  10_000,
-		now:          time.Now,
+		httpClient:    &http.Client{Timeout: 5 * time.Second},
+		refetchEvery:  10 * time.Second,
+		leeway:        5 * time.Second,
+		toolName:      func(service, endpoint string) string { return service + "." + endpoint },
+		maxSubjects:   10_000,
+		forwardedUses: DefaultForwardedUses,
+		now:           time.Now,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -132,8 +142,8 @@ func WithHandlers(hs ...server.Handler) Option {
 	})
 }
 
-// WithServer reads endpoint scopes from the endpoints srv registered in its
-// registry (looked up by service name, cached for 30s).
+// WithServer reads endpoint scopes from the endpoints registered in srv's
+// registry under the called service's name (cached for 30s).
 func WithServer(srv server.Server) Option {
 	return optionFunc(func(c *config) {
 		if srv != nil {
@@ -147,6 +157,14 @@ func WithServer(srv server.Server) Option {
 // return nil until the server exists.
 func WithServerFunc(f func() server.Server) Option {
 	return optionFunc(func(c *config) { c.srv = f })
+}
+
+// WithRegistry reads endpoint scopes from reg: the endpoints registered
+// under the called service's name (cached for 30s per service). One wrapper
+// can then guard several services, as the gateway's tests do; it takes
+// precedence over WithServer's registry.
+func WithRegistry(reg registry.Registry) Option {
+	return optionFunc(func(c *config) { c.registry = reg })
 }
 
 // WithRateLimit limits each subject to r calls per second with burst b,
@@ -183,13 +201,63 @@ func WithLeeway(d time.Duration) Option {
 	})
 }
 
-// WithForwardedIdentities accepts identities minted for another service's
-// tool: the downstream hops of a gateway call (posts calling users while
-// serving posts.Posts.Create forwards the caller's identity with aud=posts).
-// Such an identity must still be genuine and unexpired; tool and scope checks
-// are skipped (the gateway authorized the tool at the entry service) and the
-// per-subject rate limit still applies. Off by default: then only calls made
-// for this service's own tools are accepted.
+// WithForwardedIdentities accepts identities on forwarded hops: a call made
+// by another service while it serves a gateway call (posts, serving
+// posts.Posts.Create, calls users.Users.Read with the identity the gateway
+// minted for posts.Posts.Create). Such an identity is accepted only if
+//
+//   - it is genuine and unexpired, like every identity;
+//   - the called endpoint ("users.Users.Read") is in the identity's signed
+//     downstream list, which the gateway built from the endpoints'
+//     tool.Calls declarations (else [ErrDownstreamNotAllowed]);
+//   - the identity holds one of the scopes the called endpoint declares (its
+//     own declaration, found through WithEndpointScopes, WithHandlers,
+//     WithServer or WithRegistry; gateway overrides do not apply here). An
+//     endpoint that declares none accepts any identity listing it. If a
+//     source is configured but does not know the endpoint, the hop is
+//     refused; with no source at all, only the list is checked;
+//   - it has been presented at this endpoint at most WithForwardedUses
+//     times ([ErrReplayed] after that).
+//
+// Off by default: then only entry hops (the gateway calling this service's
+// own tool) are accepted, and a forwarded identity is refused with
+// [ErrWrongAudience] (another service's) or [ErrWrongTool].
 func WithForwardedIdentities() Option {
 	return optionFunc(func(c *config) { c.forwarded = true })
+}
+
+// WithForwardedUses bounds how many times one identity is accepted at one
+// endpoint on forwarded hops (default DefaultForwardedUses, 16): a single
+// tool call may legitimately call the same downstream endpoint several
+// times (one read per listed item), but not without bound. Counted in the
+// replay store, per instance unless the store is shared. n <= 0 is ignored.
+func WithForwardedUses(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.forwardedUses = int64(n)
+		}
+	})
+}
+
+// WithReplayStore sets where identity presentations are counted (default a
+// per-instance [MemoryReplayStore] of DefaultReplayEntries keys). Give
+// every instance of a service the same shared store (e.g.
+// redisreplay.New) to make an entry-hop identity single-use across
+// instances. nil is ignored.
+func WithReplayStore(s ReplayStore) Option {
+	return optionFunc(func(c *config) {
+		if s != nil {
+			c.replay = s
+		}
+	})
+}
+
+// WithReplayCacheSize sets the capacity of the default in-memory replay
+// store (ignored with WithReplayStore); n <= 0 is ignored.
+func WithReplayCacheSize(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.replayEntries = n
+		}
+	})
 }

@@ -5,50 +5,78 @@ import (
 	"sync"
 	"time"
 
+	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/server"
 )
 
 const registryCacheTTL = 30 * time.Second
 
 // endpointScopes resolves the scopes an endpoint declares: the explicit map
-// first, then the server's registered endpoint metadata.
+// first, then the called service's registered endpoint metadata (through
+// the registry of WithRegistry, else of the server of WithServer).
 type endpointScopes struct {
 	static map[string][]string
+	reg    registry.Registry
 	srv    func() server.Server // nil, or returns nil until the server exists
 	now    func() time.Time
 
 	mu      sync.Mutex
-	fetched time.Time
-	fromReg map[string][]string
+	fromReg map[string]registered // by service name
 }
 
-func (e *endpointScopes) lookup(endpoint string) []string {
+type registered struct {
+	fetched time.Time
+	eps     map[string][]string
+}
+
+// configured reports whether any source of declared scopes was given.
+func (e *endpointScopes) configured() bool {
+	return e.static != nil || e.reg != nil || e.srv != nil
+}
+
+// lookup returns the scopes endpoint of service declares and whether the
+// endpoint was found in a source.
+func (e *endpointScopes) lookup(service, endpoint string) ([]string, bool) {
 	if s, ok := e.static[endpoint]; ok {
-		return s
+		return s, true
+	}
+	reg := e.registry()
+	if reg == nil {
+		return nil, false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cur, ok := e.fromReg[service]
+	if now := e.now(); !ok || now.Sub(cur.fetched) > registryCacheTTL {
+		if m := fromRegistry(reg, service); m != nil {
+			if e.fromReg == nil {
+				e.fromReg = map[string]registered{}
+			}
+			cur = registered{fetched: now, eps: m}
+			e.fromReg[service] = cur
+		}
+	}
+	s, found := cur.eps[endpoint]
+	return s, found
+}
+
+func (e *endpointScopes) registry() registry.Registry {
+	if e.reg != nil {
+		return e.reg
 	}
 	if e.srv == nil {
 		return nil
 	}
-	srv := e.srv()
-	if srv == nil {
-		return nil
+	if srv := e.srv(); srv != nil {
+		return srv.Options().Registry
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if now := e.now(); e.fromReg == nil || now.Sub(e.fetched) > registryCacheTTL {
-		if m := fromRegistry(srv); m != nil {
-			e.fromReg, e.fetched = m, now
-		}
-	}
-	return e.fromReg[endpoint]
+	return nil
 }
 
-func fromRegistry(srv server.Server) map[string][]string {
-	opts := srv.Options()
-	if opts.Registry == nil {
-		return nil
-	}
-	svcs, err := opts.Registry.GetService(opts.Name)
+// fromRegistry reads the declared scopes of every endpoint of service, or
+// nil when the service cannot be read.
+func fromRegistry(reg registry.Registry, service string) map[string][]string {
+	svcs, err := reg.GetService(service)
 	if err != nil || len(svcs) == 0 {
 		return nil
 	}

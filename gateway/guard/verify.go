@@ -13,8 +13,12 @@ type clockFunc func() time.Time
 
 func (f clockFunc) Now() time.Time { return f() }
 
-// verifyToken checks signature, typ, exp, iat, lifetime and audience.
-func (w *wrapper) verifyToken(ctx context.Context, raw, audience string) (Identity, error) {
+// verifyToken checks what makes an identity genuine, wherever it is
+// presented: signature (EdDSA, typ, no crit), exp and iat with leeway,
+// lifetime <= MaxLifetime, a non-empty sub, exactly one aud, a jti, a tool,
+// a well-formed downstream list and, with WithIssuer, iss. Which hop it is
+// and what it may reach is decided by the caller.
+func (w *wrapper) verifyToken(ctx context.Context, raw string) (Identity, error) {
 	tok, err := jwt.Parse([]byte(raw),
 		jwt.WithKeyProvider(w.keys.provider(ctx)),
 		jwt.WithValidate(true),
@@ -23,43 +27,50 @@ func (w *wrapper) verifyToken(ctx context.Context, raw, audience string) (Identi
 		jwt.WithRequiredClaim("exp"),
 		jwt.WithRequiredClaim("iat"),
 		jwt.WithRequiredClaim("sub"),
+		jwt.WithRequiredClaim("jti"),
 		jwt.WithRequiredClaim(ClaimTool),
 	)
 	if err != nil {
 		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidIdentity, err)
 	}
-	id := identityFromToken(tok)
-	if w.cfg.issuer != "" && id.Issuer != w.cfg.issuer {
+	id, err := identityFromToken(tok)
+	if err != nil {
+		return id, err
+	}
+	switch life := id.Expiry.Sub(id.IssuedAt); {
+	case w.cfg.issuer != "" && id.Issuer != w.cfg.issuer:
 		return id, fmt.Errorf("%w: issuer %q", ErrInvalidIdentity, id.Issuer)
-	}
-	if life := id.Expiry.Sub(id.IssuedAt); life > MaxLifetime {
+	case life > MaxLifetime:
 		return id, fmt.Errorf("%w: lifetime %s exceeds %s", ErrInvalidIdentity, life, MaxLifetime)
+	case id.Subject == "" || id.ID == "" || id.Tool == "":
+		return id, fmt.Errorf("%w: empty sub, jti or tool", ErrInvalidIdentity)
 	}
-	aud, _ := tok.Audience()
-	for _, a := range aud {
-		if a == audience {
-			return id, nil
-		}
-	}
-	return id, fmt.Errorf("%w: aud %q, want %q", ErrWrongAudience, aud, audience)
+	return id, nil
 }
 
-func identityFromToken(tok jwt.Token) Identity {
+func identityFromToken(tok jwt.Token) (Identity, error) {
 	var id Identity
 	id.ID, _ = tok.JwtID()
 	id.Issuer, _ = tok.Issuer()
 	id.Subject, _ = tok.Subject()
 	id.IssuedAt, _ = tok.IssuedAt()
 	id.Expiry, _ = tok.Expiration()
-	if aud, ok := tok.Audience(); ok && len(aud) > 0 {
-		id.Audience = aud[0]
+	aud, _ := tok.Audience()
+	if len(aud) != 1 || aud[0] == "" {
+		return id, fmt.Errorf("%w: want exactly one aud, got %q", ErrInvalidIdentity, aud)
 	}
+	id.Audience = aud[0]
 	id.Client = stringClaim(tok, ClaimClient)
 	id.Tool = stringClaim(tok, ClaimTool)
 	id.TraceID = stringClaim(tok, ClaimTraceID)
 	id.IntentID = stringClaim(tok, ClaimIntent)
 	id.Scopes = strings.Fields(stringClaim(tok, ClaimScope))
-	return id
+	ds, err := listClaim(tok, ClaimDownstream)
+	if err != nil {
+		return id, err
+	}
+	id.Downstream = ds
+	return id, nil
 }
 
 func stringClaim(tok jwt.Token, name string) string {
@@ -68,4 +79,29 @@ func stringClaim(tok jwt.Token, name string) string {
 		return ""
 	}
 	return s
+}
+
+// listClaim reads an optional array of non-empty strings; any other shape
+// is an invalid identity.
+func listClaim(tok jwt.Token, name string) ([]string, error) {
+	if !tok.Has(name) {
+		return nil, nil
+	}
+	var raw any
+	if err := tok.Get(name, &raw); err != nil {
+		return nil, fmt.Errorf("%w: claim %s: %w", ErrInvalidIdentity, name, err)
+	}
+	items, ok := raw.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: claim %s is %T, want an array of strings", ErrInvalidIdentity, name, raw)
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		s, ok := it.(string)
+		if !ok || s == "" {
+			return nil, fmt.Errorf("%w: claim %s holds %v, want non-empty strings", ErrInvalidIdentity, name, it)
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

@@ -4,25 +4,31 @@ import (
 	"context"
 	stderrors "errors"
 	"fmt"
-	"github.com/tracegate/tracegate/gateway/reason"
+	"slices"
 	"strconv"
 	"time"
 
-	"github.com/tracegate/tracegate/gateway/policy/ratestore"
 	"go-micro.dev/v5/errors"
 	"go-micro.dev/v5/server"
+
+	"github.com/tracegate/tracegate/gateway/policy/ratestore"
+	"github.com/tracegate/tracegate/gateway/reason"
 )
 
 // Decision is the outcome of one guarded call, passed to the decision hook.
 type Decision struct {
-	Allowed    bool
-	Reason     reason.Reason // from gateway/reason
-	Code       int32         // 0 when allowed, else 401, 403 or 429
-	Service    string
-	Endpoint   string
-	Identity   Identity // zero when no identity could be verified
-	Required   []string // scopes the endpoint declares
-	Matched    []string // declared scopes the identity holds
+	Allowed bool
+	Reason  reason.Reason // from gateway/reason: Granted (entry hop), Forwarded, or why not
+	Code    int32         // 0 when allowed, else 401, 403, 429 or 503
+	// Service and Endpoint are the called ones ("users", "Users.Read").
+	Service  string
+	Endpoint string
+	Identity Identity // zero when no identity could be verified
+	// Required are the scopes the endpoint declares and Matched those the
+	// identity holds; set on forwarded hops only (the entry hop follows the
+	// gateway's decision).
+	Required   []string
+	Matched    []string
 	RetryAfter time.Duration
 	Err        error // cause of a denial; errors.Is with the Err… sentinels
 }
@@ -31,6 +37,7 @@ type wrapper struct {
 	cfg    config
 	keys   *keySource
 	scopes *endpointScopes
+	replay ReplayStore
 	limits *ratestore.Store
 }
 
@@ -64,7 +71,11 @@ func newWrapper(opts ...Option) (*wrapper, error) {
 	w := &wrapper{
 		cfg:    cfg,
 		keys:   keys,
-		scopes: &endpointScopes{static: cfg.endpointScopes, srv: cfg.srv, now: cfg.now},
+		scopes: &endpointScopes{static: cfg.endpointScopes, reg: cfg.registry, srv: cfg.srv, now: cfg.now},
+		replay: cfg.replay,
+	}
+	if w.replay == nil {
+		w.replay = newMemoryReplayStore(cfg.replayEntries, cfg.now)
 	}
 	if cfg.limit > 0 {
 		w.limits = ratestore.New(cfg.maxSubjects, 0)
@@ -85,64 +96,109 @@ func (w *wrapper) wrap(next server.HandlerFunc) server.HandlerFunc {
 	}
 }
 
+// decide runs the checks in order; the first failure decides. See the
+// package documentation for the table of checks.
 func (w *wrapper) decide(ctx context.Context, service, endpoint string) Decision {
 	d := Decision{Service: service, Endpoint: endpoint, Code: 401}
 	raw, ok := TokenFromMetadata(ctx)
 	if !ok {
 		return deny(d, reason.IdentityMissing, ErrMissingIdentity)
 	}
+	id, err := w.verifyToken(ctx, raw)
+	if err != nil {
+		return deny(d, reason.IdentityInvalid, err)
+	}
+	d.Identity = id
+	name := w.cfg.toolName(service, endpoint)
 	aud := w.cfg.audience
 	if aud == "" {
 		aud = service
 	}
-	id, err := w.verifyToken(ctx, raw, aud)
-	forwarded := false
-	if err != nil {
-		if !stderrors.Is(err, ErrWrongAudience) {
-			return deny(d, reason.IdentityInvalid, err)
+	listed := slices.Contains(id.Downstream, name)
+	if id.Audience == aud && id.Tool == name {
+		// Entry hop: the gateway authorized exactly this endpoint for this
+		// identity (with its overrides) and signed that decision, so the
+		// endpoint's declared scopes are not checked again here. Once.
+		n, err := w.replay.Use(ctx, "entry\x00"+id.ID, id.Expiry.Add(w.cfg.leeway))
+		switch {
+		case err != nil:
+			return storeDenial(d, err)
+		case n == 1:
+			return w.limit(d, reason.Granted)
+		case !w.cfg.forwarded || !listed:
+			return deny(d, reason.IdentityReplayed, fmt.Errorf("%w: entry hop %s presented %d times", ErrReplayed, name, n))
 		}
-		d.Identity = id
-		if !w.cfg.forwarded {
-			return deny(d, reason.WrongAudience, err)
-		}
-		forwarded = true
+		// Presented again at its own tool, which it also lists downstream
+		// (an endpoint that calls itself): a forwarded hop.
 	}
-	d.Identity, d.Code = id, 403
-	if !forwarded {
-		if denied, ok := w.checkTool(&d, id, service, endpoint); !ok {
-			return denied
-		}
+	d.Code = 403
+	switch {
+	case !w.cfg.forwarded && id.Audience != aud:
+		d.Code = 401
+		return deny(d, reason.WrongAudience, fmt.Errorf("%w: aud %q, want %q", ErrWrongAudience, id.Audience, aud))
+	case !w.cfg.forwarded:
+		return deny(d, reason.WrongTool, fmt.Errorf("%w: %q, called %q", ErrWrongTool, id.Tool, name))
+	case !listed:
+		return deny(d, reason.DownstreamNotAllowed, fmt.Errorf("%w: %s (identity for %s)", ErrDownstreamNotAllowed, name, id.Tool))
 	}
-	if w.limits != nil {
-		now := w.cfg.now()
-		r := w.limits.Get(id.Subject, now, w.cfg.limit, w.cfg.burst).ReserveN(now, 1)
-		if delay := r.DelayFrom(now); !r.OK() || delay > 0 {
-			r.CancelAt(now)
-			d.Code, d.RetryAfter = 429, delay
-			return deny(d, reason.RateLimited, fmt.Errorf("%w: subject %q", ErrRateLimited, id.Subject))
-		}
+	if denied, ok := w.checkScopes(&d, id, service, endpoint); !ok {
+		return denied
 	}
-	d.Allowed, d.Reason, d.Code = true, reason.Granted, 0
-	if forwarded {
-		d.Reason = reason.Forwarded
+	n, err := w.replay.Use(ctx, "forwarded\x00"+id.ID+"\x00"+name, id.Expiry.Add(w.cfg.leeway))
+	switch {
+	case err != nil:
+		return storeDenial(d, err)
+	case n > w.cfg.forwardedUses:
+		d.Code = 401
+		return deny(d, reason.IdentityReplayed,
+			fmt.Errorf("%w: forwarded to %s %d times, at most %d", ErrReplayed, name, n, w.cfg.forwardedUses))
 	}
-	return d
+	return w.limit(d, reason.Forwarded)
 }
 
-// checkTool requires the identity to be for this endpoint's tool and to
-// hold one of the endpoint's declared scopes.
-func (w *wrapper) checkTool(d *Decision, id Identity, service, endpoint string) (Decision, bool) {
-	if want := w.cfg.toolName(service, endpoint); id.Tool != want {
-		return deny(*d, reason.WrongTool, fmt.Errorf("%w: %q, called %q", ErrWrongTool, id.Tool, want)), false
+// checkScopes requires, on a forwarded hop, one of the scopes the endpoint
+// itself declares.
+func (w *wrapper) checkScopes(d *Decision, id Identity, service, endpoint string) (Decision, bool) {
+	declared, known := w.scopes.lookup(service, endpoint)
+	if !known && w.scopes.configured() {
+		return deny(*d, reason.InsufficientScope,
+			fmt.Errorf("%w: declared scopes of %s unknown", ErrInsufficientScope, endpoint)), false
 	}
-	d.Required = w.scopes.lookup(endpoint)
-	if len(d.Required) > 0 {
-		if d.Matched = intersect(d.Required, id.Scopes); len(d.Matched) == 0 {
+	d.Required = declared
+	if len(declared) > 0 {
+		if d.Matched = intersect(declared, id.Scopes); len(d.Matched) == 0 {
 			return deny(*d, reason.InsufficientScope,
-				fmt.Errorf("%w: %s requires one of %q", ErrInsufficientScope, endpoint, d.Required)), false
+				fmt.Errorf("%w: %s requires one of %q", ErrInsufficientScope, endpoint, declared)), false
 		}
 	}
 	return *d, true
+}
+
+// limit applies the per-subject rate limit and allows with why.
+func (w *wrapper) limit(d Decision, why reason.Reason) Decision {
+	if w.limits != nil {
+		now := w.cfg.now()
+		r := w.limits.Get(d.Identity.Subject, now, w.cfg.limit, w.cfg.burst).ReserveN(now, 1)
+		if delay := r.DelayFrom(now); !r.OK() || delay > 0 {
+			r.CancelAt(now)
+			d.Code, d.RetryAfter = 429, delay
+			return deny(d, reason.RateLimited, fmt.Errorf("%w: subject %q", ErrRateLimited, d.Identity.Subject))
+		}
+	}
+	d.Allowed, d.Reason, d.Code, d.Err = true, why, 0, nil
+	return d
+}
+
+// storeDenial refuses when the replay store cannot count: a full in-memory
+// store is a rate limit with a retry-after, any other failure a 503.
+func storeDenial(d Decision, err error) Decision {
+	var full interface{ RetryAfter() time.Duration }
+	if stderrors.As(err, &full) {
+		d.Code, d.RetryAfter = 429, full.RetryAfter()
+		return deny(d, reason.RateLimited, err)
+	}
+	d.Code = 503
+	return deny(d, reason.Internal, fmt.Errorf("%w: %w", ErrReplayStore, err))
 }
 
 func deny(d Decision, why reason.Reason, err error) Decision {

@@ -10,6 +10,11 @@ import (
 type Config struct {
 	Scopes    ScopeConfig     `yaml:"scopes" json:"scopes"`
 	RateLimit RateLimitConfig `yaml:"rate_limit" json:"rate_limit"`
+	// ListUncallable lists, in tools/list, the tools a caller cannot call,
+	// with the scopes they need in the tool's _meta
+	// ("io.tracegate/required-scopes"), so a standard client can step up;
+	// by default such tools are hidden.
+	ListUncallable bool `yaml:"list_uncallable" json:"list_uncallable"`
 }
 
 // DefaultConfig returns DefaultScopeConfig and DefaultRateLimitConfig.

@@ -14,7 +14,13 @@
 //     ([WithJWKSURL], or discovered from [WithIssuer] by RFC 8414 / OIDC
 //     discovery), refetched at most every [WithRefetchInterval] on an
 //     unknown kid; iss, aud = resource URI ([WithAudience], RFC 8707),
-//     exp/nbf with [WithLeeway] (30s); asymmetric [WithAlgorithms] only.
+//     exp/nbf with [WithLeeway] (30s); asymmetric [WithAlgorithms] only; a
+//     non-empty sub ([ErrEmptySubject]); no JWS "crit" header
+//     ([ErrCriticalHeader], RFC 7515 §4.1.11: the gateway understands no
+//     critical extension); optionally a maximum lifetime
+//     ([WithMaxLifetime], auth.max_token_lifetime, [ErrTokenLifetime]) and
+//     a typ ([WithRequiredType], auth.require_typ, e.g. at+jwt per RFC 9068
+//     §2.1, [ErrTokenType]).
 //   - [NewAuthVerifier]: go-micro auth.Auth.Inspect.
 //   - [NewStaticVerifier]: one configured credential, for stdio.
 //
@@ -32,16 +38,27 @@
 //
 // # Limit
 //
-// A [Limiter] ([NewMemoryLimiter], bounded LRU of x/time/rate buckets, or
-// [NewRedisLimiter], GCRA in Redis shared by replicas, with [FailOpen] or
-// [FailClosed]) checks per-tool, per-account and per-account×tool buckets
-// and returns a [LimitOutcome] with RetryAfter.
+// A [Limiter] ([NewMemoryLimiter], GCRA buckets of one int64 each in a
+// bounded sharded table, or [NewRedisLimiter], the same GCRA in Redis shared
+// by replicas, with [FailOpen] or [FailClosed]) checks per-tool, per-account
+// and per-account×tool buckets and returns a [LimitOutcome] naming the
+// bucket that refused (with RetryAfter) or the tightest one that allowed.
+// [MemoryLimiter.Nearest] lists the callers closest to their limits.
 //
 // # Downstream identity
 //
-// A [Minter] signs a ≤60s EdDSA JWT for each dispatched call (subject,
-// client, the satisfied scopes, tool, trace id, intent; aud = service) to put
-// under [IdentityMetadataKey]; services verify it with package guard.
+// A [Minter] signs an EdDSA JWT per dispatch attempt (the gateway mints in
+// a go-micro call wrapper, so a retry never reuses one) to put under
+// [IdentityMetadataKey]: subject, client, tool (the entry endpoint),
+// downstream (the endpoints the call may reach after it), scope, trace id,
+// intent, a random jti; aud = the entry service; lifetime min(tool timeout,
+// [WithIdentityTTL]) ≤ 60s. [ResolveDownstream] follows the endpoints'
+// declared calls (tool.Calls) transitively; [ScopePolicy.IdentityScopes]
+// gives the scopes the principal holds within the tool's effective scopes
+// and those endpoints' declared scopes — nothing else (wildcard grants
+// resolved to what they cover). Services verify the identity with package
+// guard: once at the entry endpoint, and at listed endpoints against their
+// own declared scopes.
 //
 // A typical tools/call admission:
 //
@@ -50,6 +67,9 @@
 //	req := scopes.Resolve(tool, policy.ParseScopes(endpoint.Metadata["scopes"]))
 //	d := scopes.Authorize(p, req)            // d.Err() for the 403 challenge
 //	o := limiter.Allow(ctx, p.Subject, tool) // o.AsError() for the 429
+//	ds := policy.ResolveDownstream(calls, lookup)
 //	id, err := minter.Mint(policy.IdentityRequest{Principal: p, Tool: tool,
-//		Audience: service, TraceID: traceID, Scopes: d.Satisfied})
+//		Audience: service, TraceID: traceID, TTL: timeout,
+//		Scopes:     scopes.IdentityScopes(p.Scopes, req, ds),
+//		Downstream: policy.DownstreamNames(ds)}) // once per dispatch attempt
 package policy

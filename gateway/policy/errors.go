@@ -19,6 +19,10 @@ var (
 	ErrUnknownKey          = errors.New("token signing key unknown")
 	ErrAlgorithmNotAllowed = errors.New("token algorithm not allowed")
 	ErrMalformedToken      = errors.New("token malformed or missing claims")
+	ErrEmptySubject        = errors.New("token subject empty")
+	ErrCriticalHeader      = errors.New("token marks a header extension critical that the gateway does not understand")
+	ErrTokenType           = errors.New("token type (typ) not accepted")
+	ErrTokenLifetime       = errors.New("token lifetime over the maximum")
 )
 
 // Authorization and limiting errors.
@@ -43,4 +47,9 @@ var (
 	ErrDiscovery        = errors.New("policy: authorization server metadata discovery failed")
 	ErrInvalidKey       = errors.New("policy: invalid key")
 	ErrInvalidTTL       = errors.New("policy: identity TTL must be in (0, 60s]")
+	ErrInvalidLifetime  = errors.New("policy: maximum token lifetime must not be negative")
 )
+
+// ErrIncompleteIdentity is returned by Minter.Mint for a request without an
+// audience, a tool or a subject.
+var ErrIncompleteIdentity = errors.New("policy: identity needs an audience, a tool and a subject")

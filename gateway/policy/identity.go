@@ -15,6 +15,8 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jws"
 	"github.com/lestrrat-go/jwx/v3/jwt"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/tracegate/tracegate/gateway/guard"
 )
 
@@ -23,13 +25,32 @@ import (
 // (guard.TokenFromMetadata does).
 const IdentityMetadataKey = guard.MetadataKey
 
-// IdentityRequest describes one downstream call to mint an identity for.
+// IdentityRequest describes one dispatch attempt to mint an identity for.
 type IdentityRequest struct {
 	Principal Principal
-	Tool      string   // the MCP tool name, checked by guard against the endpoint
-	Audience  string   // the target go-micro service name
-	TraceID   string   // W3C trace id of the call, for correlation
-	Scopes    []string // granted ∩ required: Decision.Satisfied
+	// Tool is the canonical name of the entry endpoint
+	// ("<service>.<Handler>.<Method>"); the guard accepts the identity at
+	// that endpoint once (the entry hop).
+	Tool string
+	// Audience is the go-micro service of the entry endpoint.
+	Audience string
+	// TraceID is the W3C trace id of the call (32 lowercase hex, as
+	// trace.TraceID.String()), for correlation. An empty, malformed or
+	// all-zero id is left out of the identity rather than signed.
+	TraceID string
+	// Scopes the identity carries: [ScopePolicy.IdentityScopes] (the
+	// principal's scopes within the tool's and its downstream endpoints'
+	// requirements), or [RequestedScopes] without authentication.
+	Scopes []string
+	// Downstream are the endpoints the call may reach after the entry hop
+	// (see [ResolveDownstream]); the guard accepts the identity at those,
+	// checking each one's own declared scopes (the forwarded hops). The
+	// gateway signs the list as claim "downstream".
+	Downstream []string
+	// TTL bounds this identity's lifetime, normally the tool's timeout: the
+	// identity lives min(TTL, the Minter's TTL), rounded up to whole
+	// seconds (JWT times are in seconds). Zero: the Minter's TTL.
+	TTL time.Duration
 }
 
 // Minter signs short-lived downstream identities (EdDSA JWT) so that the
@@ -76,10 +97,14 @@ func NewMinter(key ed25519.PrivateKey, opts ...MinterOption) (*Minter, error) {
 }
 
 // Mint returns a compact JWT: iss, sub, aud (service), azp (client), scope
-// (space-separated), tool, trace_id, intent, iat, exp (iat+TTL), jti.
+// (space-separated, sorted), tool, downstream (array, sorted, omitted when
+// empty), trace_id, intent, iat, exp (iat + the lifetime, see
+// [IdentityRequest.TTL]) and a random jti. It fails without an audience, a
+// tool or a subject. Every call returns a new identity (a new jti): mint one
+// per dispatch attempt.
 func (m *Minter) Mint(req IdentityRequest) (string, error) {
-	if req.Audience == "" || req.Tool == "" {
-		return "", fmt.Errorf("policy: mint identity: audience and tool are required")
+	if req.Audience == "" || req.Tool == "" || req.Principal.Subject == "" {
+		return "", fmt.Errorf("policy: mint identity: %w", ErrIncompleteIdentity)
 	}
 	var jti [16]byte
 	if _, err := rand.Read(jti[:]); err != nil {
@@ -90,17 +115,22 @@ func (m *Minter) Mint(req IdentityRequest) (string, error) {
 		Subject(req.Principal.Subject).
 		Audience([]string{req.Audience}).
 		IssuedAt(now).
-		Expiration(now.Add(m.cfg.ttl)).
+		Expiration(now.Add(m.lifetime(req.TTL))).
 		JwtID(base64.RawURLEncoding.EncodeToString(jti[:])).
 		Claim(guard.ClaimTool, req.Tool).
-		Claim(guard.ClaimScope, strings.Join(slices.Compact(slices.Sorted(slices.Values(req.Scopes))), " "))
+		Claim(guard.ClaimScope, strings.Join(sortedSet(req.Scopes), " "))
+	if ds := sortedSet(req.Downstream); len(ds) > 0 {
+		b = b.Claim(guard.ClaimDownstream, ds)
+	}
 	if m.cfg.issuer != "" {
 		b = b.Issuer(m.cfg.issuer)
 	}
+	if tid, err := trace.TraceIDFromHex(req.TraceID); err == nil && tid.IsValid() {
+		b = b.Claim(guard.ClaimTraceID, tid.String())
+	}
 	for k, v := range map[string]string{
-		guard.ClaimClient:  req.Principal.Client,
-		guard.ClaimTraceID: req.TraceID,
-		guard.ClaimIntent:  req.Principal.IntentID,
+		guard.ClaimClient: req.Principal.Client,
+		guard.ClaimIntent: req.Principal.IntentID,
 	} {
 		if v != "" {
 			b = b.Claim(k, v)
@@ -115,6 +145,24 @@ func (m *Minter) Mint(req IdentityRequest) (string, error) {
 		return "", fmt.Errorf("policy: sign identity for %s: %w", req.Tool, err)
 	}
 	return string(signed), nil
+}
+
+// lifetime is min(ttl, the configured TTL) rounded up to a whole second, so
+// a sub-second tool timeout still gives a usable identity and exp-iat never
+// exceeds the configured TTL by a fraction.
+func (m *Minter) lifetime(ttl time.Duration) time.Duration {
+	d := m.cfg.ttl
+	if ttl > 0 && ttl < d {
+		d = ttl
+	}
+	return (d + time.Second - 1).Truncate(time.Second)
+}
+
+// sortedSet returns the non-empty values of in, sorted, without duplicates.
+func sortedSet(in []string) []string {
+	out := slices.DeleteFunc(slices.Clone(in), func(s string) bool { return s == "" })
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // PublicKey is the verification key, for in-process use

@@ -35,7 +35,7 @@ func TestMinter(t *testing.T) {
 	raw, err := m.Mint(IdentityRequest{
 		Principal: Principal{Subject: "alice", Client: "agent-1", IntentID: "msg-42", Scopes: []string{"blog:*", "secret"}},
 		Tool:      "posts.Posts.Create", Audience: "posts", TraceID: "0af7651916cd43dd8448eb211c80319c",
-		Scopes: []string{"blog:write", "blog:read", "blog:write"},
+		Scopes: []string{"blog:write", "blog:read", "blog:write"}, Downstream: []string{"users.Users.Read", "media.Media.Put", "users.Users.Read"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +73,11 @@ func TestMinter(t *testing.T) {
 		}
 	}
 
+	var ds []any
+	if err := tok.Get(guard.ClaimDownstream, &ds); err != nil || !slices.Equal(ds, []any{"media.Media.Put", "users.Users.Read"}) {
+		t.Fatalf("downstream = %q (%v), want sorted and deduplicated", ds, err)
+	}
+
 	// The JWKS handler serves a key that verifies the identity.
 	srv := httptest.NewServer(m.JWKSHandler())
 	defer srv.Close()
@@ -104,7 +109,95 @@ func TestNewMinterErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := newTestMinter(t).Mint(IdentityRequest{Tool: "x"}); err == nil {
-		t.Fatal("Mint without audience must fail")
+	for _, req := range []IdentityRequest{
+		{Tool: "x", Principal: Principal{Subject: "alice"}},
+		{Audience: "x", Principal: Principal{Subject: "alice"}},
+		{Tool: "x.X.Y", Audience: "x"}, // empty subject
+	} {
+		if _, err := newTestMinter(t).Mint(req); !errors.Is(err, ErrIncompleteIdentity) {
+			t.Fatalf("Mint(%+v) = %v, want ErrIncompleteIdentity", req, err)
+		}
+	}
+}
+
+// parseUnverified reads a minted identity's claims (the signature is tested
+// in TestMinter).
+func parseUnverified(t *testing.T, m *Minter, raw string) jwt.Token {
+	t.Helper()
+	tok, err := jwt.Parse([]byte(raw), jwt.WithKey(jwa.EdDSA(), m.PublicKey()), jwt.WithValidate(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestMinterLifetime: an identity lives min(request TTL, configured TTL),
+// rounded up to whole seconds; a request without TTL gets the configured one.
+func TestMinterLifetime(t *testing.T) {
+	now := time.Unix(1_800_000_000, 700_000_000)
+	m := newTestMinter(t, WithIdentityTTL(20*time.Second), withMinterClock(func() time.Time { return now }))
+	for _, tc := range []struct {
+		ttl, want time.Duration
+	}{
+		{0, 20 * time.Second},
+		{5 * time.Second, 5 * time.Second},
+		{1500 * time.Millisecond, 2 * time.Second},
+		{time.Millisecond, time.Second},
+		{time.Hour, 20 * time.Second},
+		{-time.Second, 20 * time.Second},
+	} {
+		raw, err := m.Mint(IdentityRequest{Principal: Principal{Subject: "alice"}, Tool: "posts.Posts.Read", Audience: "posts", TTL: tc.ttl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := parseUnverified(t, m, raw)
+		iat, _ := tok.IssuedAt()
+		exp, _ := tok.Expiration()
+		if got := exp.Sub(iat); got != tc.want || !iat.Equal(now.Truncate(time.Second)) {
+			t.Errorf("TTL %s: iat %v, lifetime %s, want %s", tc.ttl, iat, got, tc.want)
+		}
+	}
+}
+
+// TestMinterTraceID: a valid W3C trace id is signed in canonical form; an
+// empty, malformed or all-zero one is left out, never signed.
+func TestMinterTraceID(t *testing.T) {
+	m := newTestMinter(t)
+	for in, want := range map[string]string{
+		"0af7651916cd43dd8448eb211c80319c":   "0af7651916cd43dd8448eb211c80319c",
+		"":                                   "",
+		"00000000000000000000000000000000":   "",
+		"0AF7651916CD43DD8448EB211C80319C":   "",
+		"0af7651916cd43dd8448eb211c80319":    "",
+		"0af7651916cd43dd8448eb211c80319c00": "",
+		"not-a-trace-id-at-all-0123456789":   "",
+	} {
+		raw, err := m.Mint(IdentityRequest{Principal: Principal{Subject: "alice"}, Tool: "posts.Posts.Read", Audience: "posts", TraceID: in})
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		var got string
+		_ = parseUnverified(t, m, raw).Get(guard.ClaimTraceID, &got)
+		if got != want {
+			t.Errorf("trace id %q signed as %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestMinterFreshPerCall: every Mint is a new identity.
+func TestMinterFreshPerCall(t *testing.T) {
+	m := newTestMinter(t)
+	req := IdentityRequest{Principal: Principal{Subject: "alice"}, Tool: "posts.Posts.Read", Audience: "posts"}
+	seen := map[string]bool{}
+	for range 50 {
+		raw, err := m.Mint(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jti, _ := parseUnverified(t, m, raw).JwtID()
+		if seen[jti] {
+			t.Fatalf("jti %q minted twice", jti)
+		}
+		seen[jti] = true
 	}
 }

@@ -16,7 +16,9 @@ import (
 
 // JWTVerifier verifies OAuth 2.1 access tokens that are JWTs signed by the
 // authorization server: signature (asymmetric allowlist, key from a cached
-// JWKS), iss, aud (the resource URI), exp/nbf/iat with leeway, and a sub.
+// JWKS), no "crit" header, iss, aud (the resource URI), exp/nbf/iat with
+// leeway, a non-empty sub and, when configured, typ (RFC 9068 at+jwt) and a
+// maximum lifetime.
 type JWTVerifier struct {
 	cfg   jwtConfig
 	cache *jwk.Cache
@@ -35,6 +37,9 @@ func NewJWTVerifier(ctx context.Context, opts ...JWTOption) (*JWTVerifier, error
 	}
 	if cfg.issuer == "" {
 		return nil, ErrMissingIssuer
+	}
+	if cfg.maxLifetime < 0 {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidLifetime, cfg.maxLifetime)
 	}
 	algs, err := parseAlgorithms(cfg.algorithms)
 	if err != nil {
@@ -60,6 +65,7 @@ func NewJWTVerifier(ctx context.Context, opts ...JWTOption) (*JWTVerifier, error
 			cache:   cache,
 			url:     cfg.jwksURL,
 			algs:    algs,
+			typ:     mediaType(cfg.requiredTyp),
 			refetch: rate.NewLimiter(rate.Every(cfg.refetchEvery), 1),
 		},
 	}, nil
@@ -81,8 +87,10 @@ func (c clock) Now() time.Time { return c() }
 
 // Verify checks token and returns its principal. Errors wrap ErrInvalidToken
 // and one of ErrTokenExpired, ErrTokenNotYetValid, ErrBadAudience,
-// ErrBadIssuer, ErrBadSignature, ErrUnknownKey, ErrAlgorithmNotAllowed or
-// ErrMalformedToken.
+// ErrBadIssuer, ErrBadSignature, ErrUnknownKey, ErrAlgorithmNotAllowed,
+// ErrCriticalHeader (any JWS "crit" header, RFC 7515 §4.1.11), ErrTokenType
+// (WithRequiredType), ErrTokenLifetime (WithMaxLifetime), ErrEmptySubject
+// or ErrMalformedToken.
 func (v *JWTVerifier) Verify(ctx context.Context, token string) (Principal, error) {
 	if token == "" {
 		return Principal{}, ErrMissingToken
@@ -100,11 +108,39 @@ func (v *JWTVerifier) Verify(ctx context.Context, token string) (Principal, erro
 	if err != nil {
 		return Principal{}, fmt.Errorf("%w: %w: %w", ErrInvalidToken, classify(err), err)
 	}
-	return v.principal(tok), nil
+	p := v.principal(tok)
+	if p.Subject == "" {
+		// Without a subject the audit record names nobody and every such
+		// caller shares one rate-limit bucket.
+		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, ErrEmptySubject)
+	}
+	if err := v.checkLifetime(tok); err != nil {
+		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	return p, nil
+}
+
+// checkLifetime applies WithMaxLifetime: exp-iat (when iat is present) and
+// exp-now (less the leeway) must not exceed it.
+func (v *JWTVerifier) checkLifetime(tok jwt.Token) error {
+	limit := v.cfg.maxLifetime
+	if limit <= 0 {
+		return nil
+	}
+	exp, _ := tok.Expiration()
+	if iat, ok := tok.IssuedAt(); ok {
+		if life := exp.Sub(iat); life > limit {
+			return fmt.Errorf("%w: exp-iat %s over %s", ErrTokenLifetime, life, limit)
+		}
+	}
+	if left := exp.Sub(v.cfg.now()); left > limit+v.cfg.leeway {
+		return fmt.Errorf("%w: expires in %s, over %s", ErrTokenLifetime, left.Round(time.Second), limit)
+	}
+	return nil
 }
 
 func classify(err error) error {
-	for _, e := range []error{ErrAlgorithmNotAllowed, ErrUnknownKey} {
+	for _, e := range []error{ErrCriticalHeader, ErrTokenType, ErrAlgorithmNotAllowed, ErrUnknownKey} {
 		if errors.Is(err, e) {
 			return e
 		}

@@ -49,12 +49,16 @@ type cachedKeys struct {
 	cache   *jwk.Cache
 	url     string
 	algs    map[string]jwa.KeyType
+	typ     string // required typ, normalized by mediaType; "" for any
 	refetch *rate.Limiter
 }
 
 func (k *cachedKeys) provider(ctx context.Context) jws.KeyProvider {
 	return jws.KeyProviderFunc(func(_ context.Context, sink jws.KeySink, sig *jws.Signature, _ *jws.Message) error {
 		h := sig.ProtectedHeaders()
+		if err := k.checkHeaders(h); err != nil {
+			return err
+		}
 		alg, ok := h.Algorithm()
 		if !ok {
 			return ErrAlgorithmNotAllowed
@@ -84,6 +88,28 @@ func (k *cachedKeys) provider(ctx context.Context) jws.KeyProvider {
 		}
 		return nil
 	})
+}
+
+// checkHeaders refuses a "crit" header (RFC 7515 §4.1.11: a recipient
+// must refuse critical extensions it does not understand, and the gateway
+// understands none) and, when one is required, another typ.
+func (k *cachedKeys) checkHeaders(h jws.Headers) error {
+	if h.Has(jws.CriticalKey) {
+		crit, _ := h.Critical()
+		return fmt.Errorf("%w: %q", ErrCriticalHeader, crit)
+	}
+	if k.typ != "" {
+		if typ, _ := h.Type(); mediaType(typ) != k.typ {
+			return fmt.Errorf("%w: %q, want %q", ErrTokenType, typ, k.typ)
+		}
+	}
+	return nil
+}
+
+// mediaType normalizes a typ value for comparison (RFC 7515 §4.1.9):
+// lower case, without an "application/" prefix.
+func mediaType(typ string) string {
+	return strings.TrimPrefix(strings.ToLower(typ), "application/")
 }
 
 // keys returns the key with kid, or every key when the token has no kid.

@@ -21,6 +21,8 @@ type jwtConfig struct {
 	intentClaim  string
 	httpClient   *http.Client
 	refetchEvery time.Duration
+	maxLifetime  time.Duration
+	requiredTyp  string
 	now          func() time.Time
 }
 
@@ -109,4 +111,21 @@ func WithRefetchInterval(d time.Duration) JWTOption {
 			c.refetchEvery = d
 		}
 	})
+}
+
+// WithMaxLifetime refuses tokens that live longer than d
+// (auth.max_token_lifetime): exp-iat over d, or, iat or not, exp-now over d
+// plus the leeway (a token minted for a week is refused even without iat).
+// Zero (the default) sets no maximum; NewJWTVerifier refuses a negative d.
+func WithMaxLifetime(d time.Duration) JWTOption {
+	return jwtOptionFunc(func(c *jwtConfig) { c.maxLifetime = d })
+}
+
+// WithRequiredType requires the JWS typ header (auth.require_typ), e.g.
+// "at+jwt" for OAuth 2.0 access tokens (RFC 9068 §2.1), which keeps an ID
+// token or any other JWT of the issuer from being used as an access token.
+// Compared as RFC 7515 §4.1.9 says: case-insensitively, with or without the
+// "application/" prefix. Empty (the default): typ is not checked.
+func WithRequiredType(typ string) JWTOption {
+	return jwtOptionFunc(func(c *jwtConfig) { c.requiredTyp = typ })
 }

@@ -69,6 +69,13 @@ func TestJWTVerifier(t *testing.T) {
 		{"wrong iss", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "iss", "https://evil.example")), ErrBadIssuer},
 		{"no exp", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "exp", nil)), ErrMalformedToken},
 		{"no sub", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "sub", nil)), ErrMalformedToken},
+		{"empty sub", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "sub", "")), ErrEmptySubject},
+		{"unknown crit extension", a.SignWithHeaders(t, "rsa-1", jwa.RS256(), c,
+			map[string]any{"crit": []string{"urn:example:pop"}, "urn:example:pop": true}), ErrCriticalHeader},
+		{"crit naming a standard header", a.SignWithHeaders(t, "rsa-1", jwa.RS256(), c,
+			map[string]any{"crit": []string{"exp"}}), ErrCriticalHeader},
+		{"typ not checked by default", a.SignWithHeaders(t, "rsa-1", jwa.RS256(), c, map[string]any{"typ": "JWT"}), nil},
+		{"long-lived accepted without a maximum", a.Sign(t, "rsa-1", jwa.RS256(), with(c, "exp", now.Add(365*24*time.Hour).Unix())), nil},
 		{"alg none", oauthtest.Unsigned(c), ErrAlgorithmNotAllowed},
 		{"HS256 signed with public key", oauthtest.HSWithPublicKey(t, rsaPub, c), ErrAlgorithmNotAllowed},
 		{"RS512 not in allowlist", a.Sign(t, "rsa-1", jwa.RS512(), c), ErrAlgorithmNotAllowed},
@@ -98,6 +105,55 @@ func TestJWTVerifier(t *testing.T) {
 	}
 	if _, err := v.Verify(t.Context(), ""); !errors.Is(err, ErrMissingToken) {
 		t.Fatalf("empty token: %v", err)
+	}
+}
+
+// TestJWTVerifierOptionalChecks: with auth.max_token_lifetime and
+// auth.require_typ set, long-lived and untyped tokens are refused.
+func TestJWTVerifierOptionalChecks(t *testing.T) {
+	a := oauthtest.Start(t)
+	v := newTestVerifier(t, a, WithMaxLifetime(10*time.Minute), WithRequiredType("at+jwt"))
+	c := a.Claims() // iat now, exp now+5m
+	now := time.Now()
+	at := map[string]any{"typ": "at+jwt"}
+	tests := []struct {
+		name  string
+		token string
+		want  error // nil: accepted
+	}{
+		{"at+jwt within the maximum", a.SignWithHeaders(t, "rsa-1", jwa.RS256(), c, at), nil},
+		{"application/at+jwt", a.SignWithHeaders(t, "rsa-1", jwa.RS256(), c, map[string]any{"typ": "application/at+jwt"}), nil},
+		{"AT+JWT (case-insensitive)", a.SignWithHeaders(t, "rsa-1", jwa.RS256(), c, map[string]any{"typ": "AT+JWT"}), nil},
+		{"exactly the maximum", a.SignWithHeaders(t, "rsa-1", jwa.RS256(), with(c, "exp", now.Add(10*time.Minute).Unix()), at), nil},
+		{"no typ", a.Sign(t, "rsa-1", jwa.RS256(), c), ErrTokenType},
+		{"typ JWT", a.SignWithHeaders(t, "rsa-1", jwa.RS256(), c, map[string]any{"typ": "JWT"}), ErrTokenType},
+		{"ID token typ", a.SignWithHeaders(t, "rsa-1", jwa.RS256(), c, map[string]any{"typ": "id_token+jwt"}), ErrTokenType},
+		{"typ with a suffix", a.SignWithHeaders(t, "rsa-1", jwa.RS256(), c, map[string]any{"typ": "at+jwt2"}), ErrTokenType},
+		{"exp-iat over the maximum", a.SignWithHeaders(t, "rsa-1", jwa.RS256(),
+			with(c, "iat", now.Add(-10*time.Minute).Unix(), "exp", now.Add(time.Minute).Unix()), at), ErrTokenLifetime},
+		{"exp-now over the maximum, no iat", a.SignWithHeaders(t, "rsa-1", jwa.RS256(),
+			with(c, "iat", nil, "exp", now.Add(24*time.Hour).Unix()), at), ErrTokenLifetime},
+		{"no iat, within the maximum", a.SignWithHeaders(t, "rsa-1", jwa.RS256(), with(c, "iat", nil), at), nil},
+		{"crit still refused", a.SignWithHeaders(t, "rsa-1", jwa.RS256(), c,
+			map[string]any{"typ": "at+jwt", "crit": []string{"x"}, "x": 1}), ErrCriticalHeader},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := v.Verify(t.Context(), tt.token)
+			if tt.want == nil {
+				if err != nil || p.Subject != "alice" {
+					t.Fatalf("Verify = %+v, %v", p, err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInvalidToken) || !errors.Is(err, tt.want) {
+				t.Fatalf("Verify err = %v, want %v and ErrInvalidToken", err, tt.want)
+			}
+		})
+	}
+	if _, err := NewJWTVerifier(t.Context(), WithIssuer(a.URL()), WithAudience(oauthtest.Audience),
+		WithHTTPClient(a.Server.Client()), WithMaxLifetime(-time.Second)); !errors.Is(err, ErrInvalidLifetime) {
+		t.Fatalf("negative maximum lifetime: %v", err)
 	}
 }
 

@@ -16,14 +16,19 @@ const (
 	KindAccountTool LimitKind = "account_tool" // one bucket per account and tool
 )
 
-// LimitOutcome is the result of Limiter.Allow. When denied, Kind, Limit and
-// Burst describe the bucket that refused and RetryAfter when it refills.
-// Err is set when the backend failed; Allowed then reflects the fail mode.
+// LimitOutcome is the result of Limiter.Allow. Kind, Limit, Burst and
+// Remaining describe one bucket: when denied, the bucket that refused (with
+// RetryAfter until it holds a token again); when allowed, the tightest
+// bucket that applied, the one with the fewest whole tokens left after this
+// call (the first in check order on a tie); Kind is "" when no bucket
+// applied. Err is set when the backend failed; Allowed then reflects the
+// fail mode.
 type LimitOutcome struct {
 	Allowed    bool
 	Kind       LimitKind
 	Limit      float64 // events per second
 	Burst      int
+	Remaining  int // whole tokens left in that bucket after this call; 0 when denied
 	RetryAfter time.Duration
 	Err        error
 }
@@ -53,25 +58,105 @@ type Limiter interface {
 // bucketSpec is one applicable bucket for a call.
 type bucketSpec struct {
 	kind  LimitKind
-	key   string
 	limit Limit
 }
 
-// buckets lists the configured buckets for (account, tool), in check order.
-func (c *compiledLimits) buckets(account, tool string) []bucketSpec {
-	out := make([]bucketSpec, 0, 3)
+// bucketSet is the applicable buckets of one call, in check order, without
+// a heap allocation.
+type bucketSet struct {
+	spec [3]bucketSpec
+	n    int
+}
+
+func (s *bucketSet) add(k LimitKind, l Limit) {
+	s.spec[s.n] = bucketSpec{k, l}
+	s.n++
+}
+
+// buckets lists the configured buckets for tool, in check order.
+func (c *compiledLimits) buckets(tool string) bucketSet {
+	var s bucketSet
 	if l, ok := c.tool.lookup(tool); ok && l.enabled() {
-		out = append(out, bucketSpec{KindTool, "t\x00" + tool, l})
+		s.add(KindTool, l)
 	}
 	if c.account.enabled() {
-		out = append(out, bucketSpec{KindAccount, "a\x00" + account, c.account})
+		s.add(KindAccount, c.account)
 	}
 	if l, ok := c.accountTool.lookup(tool); ok && l.enabled() {
-		out = append(out, bucketSpec{KindAccountTool, "x\x00" + account + "\x00" + tool, l})
+		s.add(KindAccountTool, l)
 	}
-	return out
+	return s
+}
+
+// limitFor is the configured limit of a bucket kind for tool (zero when none).
+func (c *compiledLimits) limitFor(k LimitKind, tool string) Limit {
+	var l Limit
+	switch k {
+	case KindTool:
+		l, _ = c.tool.lookup(tool)
+	case KindAccount:
+		l = c.account
+	case KindAccountTool:
+		l, _ = c.accountTool.lookup(tool)
+	}
+	return l
+}
+
+// bucketKey names one bucket; the fields a kind does not use are empty.
+// The kind is a small code, not the LimitKind string, so hashing a key
+// reads two strings, not three.
+type bucketKey struct {
+	kind          kindCode
+	account, tool string
+}
+
+type kindCode uint8
+
+const (
+	codeTool kindCode = iota
+	codeAccount
+	codeAccountTool
+)
+
+var kindOfCode = [...]LimitKind{codeTool: KindTool, codeAccount: KindAccount, codeAccountTool: KindAccountTool}
+
+func keyOf(k LimitKind, account, tool string) bucketKey {
+	switch k {
+	case KindTool:
+		return bucketKey{kind: codeTool, tool: tool}
+	case KindAccount:
+		return bucketKey{kind: codeAccount, account: account}
+	}
+	return bucketKey{codeAccountTool, account, tool}
+}
+
+// redisKey is the bucket's key in Redis (unchanged since the first release,
+// so replicas of different versions share buckets).
+func (b bucketKey) redisKey(prefix string) string {
+	switch b.kind {
+	case codeTool:
+		return prefix + "t\x00" + b.tool
+	case codeAccount:
+		return prefix + "a\x00" + b.account
+	}
+	return prefix + "x\x00" + b.account + "\x00" + b.tool
 }
 
 func denied(b bucketSpec, retry time.Duration) LimitOutcome {
 	return LimitOutcome{Kind: b.kind, Limit: b.limit.Rate, Burst: b.limit.Burst, RetryAfter: retry}
+}
+
+// tightest collects the allowed outcome: the bucket with the fewest tokens
+// left, the first on a tie.
+type tightest struct{ o LimitOutcome }
+
+func (t *tightest) see(b bucketSpec, left int) {
+	if t.o.Kind == "" || left < t.o.Remaining {
+		t.o = LimitOutcome{Allowed: true, Kind: b.kind, Limit: b.limit.Rate, Burst: b.limit.Burst, Remaining: left}
+	}
+}
+
+func (t *tightest) outcome() LimitOutcome {
+	t.o.Allowed = true
+	return t.o
 }

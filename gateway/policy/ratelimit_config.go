@@ -38,15 +38,19 @@ type RateLimitConfig struct {
 	Tools       []ToolLimit `yaml:"tools" json:"tools,omitempty"`               // per tool, all accounts together
 	Account     Limit       `yaml:"account" json:"account"`                     // per account, all tools together
 	AccountTool []ToolLimit `yaml:"account_tool" json:"account_tool,omitempty"` // per account and tool ("*" for every tool)
-	// MaxEntries bounds the in-memory buckets (default 100000); IdleTTL drops
-	// buckets unused that long (default 10m).
+	// MaxEntries bounds the in-memory buckets that are not full (default
+	// 2,000,000: one million callers through an account and an account×tool
+	// limit, ~50 MiB at most, measured by TestLimiterMemory1MAccounts); a
+	// bucket that has refilled holds nothing and is dropped. IdleTTL (default
+	// 10m) is kept for compatibility: the GCRA memory limiter needs no idle
+	// clock, since a bucket left alone for burst/rate is full and dropped.
 	MaxEntries int           `yaml:"max_entries" json:"max_entries,omitempty"`
 	IdleTTL    time.Duration `yaml:"idle_ttl" json:"idle_ttl,omitempty"`
 }
 
 // DefaultRateLimitConfig has no limits.
 func DefaultRateLimitConfig() RateLimitConfig {
-	return RateLimitConfig{MaxEntries: 100_000, IdleTTL: 10 * time.Minute}
+	return RateLimitConfig{MaxEntries: 2_000_000, IdleTTL: 10 * time.Minute}
 }
 
 // Enabled reports whether any limit is configured.

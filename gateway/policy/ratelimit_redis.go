@@ -7,6 +7,8 @@ import (
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tracegate/tracegate/gateway/policy/ratestore"
 )
 
 // FailMode decides calls when the shared backend cannot be reached.
@@ -79,55 +81,83 @@ func NewRedisLimiter(client redis.UniversalClient, cfg RateLimitConfig, opts ...
 }
 
 // gcra expresses a Limit exactly: GCRA only uses the emission interval
-// period/rate, so one event per 1/Rate seconds with the same burst.
+// period/rate, so one event per 1/Rate seconds with the same burst; the
+// interval is the one [MemoryLimiter] uses ([ratestore.RateOf]).
 func gcra(l Limit) redis_rate.Limit {
-	return redis_rate.Limit{Rate: 1, Burst: l.Burst, Period: time.Duration(float64(time.Second) / l.Rate)}
+	r := ratestore.RateOf(l.Rate, l.Burst)
+	return redis_rate.Limit{Rate: 1, Burst: r.Burst, Period: r.Interval}
 }
 
 // Allow checks every applicable bucket. With several buckets it first peeks
 // at all of them (cost 0) and consumes only when all have a token, so a
-// refusal by one does not drain the others (a concurrent replica can still
-// race between peek and take). A Redis failure yields the fail mode.
+// refusal by one does not drain the others; if a concurrent replica empties
+// a bucket between peek and take, the tokens already taken are given back
+// (cost -1; redis_rate cannot return a token to a bucket that is within one
+// interval of full, a bounded loss of one token in that race). An allowed
+// outcome reports the tightest bucket, as [MemoryLimiter] does. A Redis
+// failure yields the fail mode.
 func (l *RedisLimiter) Allow(ctx context.Context, account, tool string) LimitOutcome {
-	specs := l.limits.buckets(account, tool)
-	if len(specs) == 0 {
+	set := l.limits.buckets(tool)
+	if set.n == 0 {
 		return LimitOutcome{Allowed: true}
 	}
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.timeout)
 	defer cancel()
+	specs := set.spec[:set.n]
 	if len(specs) > 1 {
 		for _, b := range specs {
-			res, err := l.rl.AllowN(ctx, l.cfg.prefix+b.key, gcra(b.limit), 0)
+			res, err := l.rl.AllowN(ctx, l.key(b, account, tool), gcra(b.limit), 0)
 			if err != nil {
 				return l.failed(b, err)
 			}
-			if res.Remaining < 1 {
-				interval := time.Duration(float64(time.Second) / b.limit.Rate)
+			if redisTokens(b.limit, res.ResetAfter) < 1 {
+				interval := gcra(b.limit).Period
 				return denied(b, max(res.ResetAfter-time.Duration(b.limit.Burst-1)*interval, time.Millisecond))
 			}
 		}
 	}
-	for _, b := range specs {
-		res, err := l.rl.AllowN(ctx, l.cfg.prefix+b.key, gcra(b.limit), 1)
+	var t tightest
+	for i, b := range specs {
+		res, err := l.rl.AllowN(ctx, l.key(b, account, tool), gcra(b.limit), 1)
 		if err != nil {
 			return l.failed(b, err)
 		}
 		if res.Allowed < 1 {
+			for _, prev := range specs[:i] {
+				_, _ = l.rl.AllowN(ctx, l.key(prev, account, tool), gcra(prev.limit), -1)
+			}
 			return denied(b, res.RetryAfter)
 		}
+		t.see(b, redisTokens(b.limit, res.ResetAfter))
 	}
-	return LimitOutcome{Allowed: true}
+	return t.outcome()
+}
+
+// redisTokens is the whole tokens a bucket holds given redis_rate's
+// ResetAfter (the time until it is full): Burst - ResetAfter/interval, with
+// Redis's 1µs clock as tolerance. redis_rate's own Remaining is computed in
+// Lua floats on seconds since 2017 and truncated, so it reads 0.9999999 as 0
+// for intervals that are not dyadic fractions of a second (rate 3/s, burst
+// 1: every peek said "empty" and every call through two buckets was
+// refused); ResetAfter is returned as a string and keeps its precision.
+func redisTokens(l Limit, resetAfter time.Duration) int {
+	r := ratestore.RateOf(l.Rate, l.Burst)
+	t := float64(r.Burst) - float64(resetAfter-time.Microsecond)/float64(r.Interval)
+	return int(min(max(t, 0), float64(r.Burst)))
+}
+
+func (l *RedisLimiter) key(b bucketSpec, account, tool string) string {
+	return keyOf(b.kind, account, tool).redisKey(l.cfg.prefix)
 }
 
 func (l *RedisLimiter) failed(b bucketSpec, err error) LimitOutcome {
-	o := LimitOutcome{
+	return LimitOutcome{
 		Allowed: l.cfg.fail == FailOpen,
 		Kind:    b.kind,
 		Limit:   b.limit.Rate,
 		Burst:   b.limit.Burst,
 		Err:     fmt.Errorf("redis rate limit %s: %w", b.kind, err),
 	}
-	return o
 }
 
 // Close is a no-op: the caller owns the Redis client.

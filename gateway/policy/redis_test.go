@@ -23,31 +23,6 @@ func newRedisLim(t testing.TB, c redis.UniversalClient, cfg RateLimitConfig, opt
 	return l
 }
 
-func TestRedisLimiter(t *testing.T) {
-	r := redistest.Start(t)
-	c := r.Client(t)
-	for i, sc := range limiterScenarios() {
-		t.Run(sc.name, func(t *testing.T) {
-			l := newRedisLim(t, c, sc.cfg, WithKeyPrefix(fmt.Sprintf("test%d:", i)), WithRedisTimeout(time.Second))
-			for j, s := range sc.steps {
-				if s.advance > 0 {
-					break // real time in Redis; refill is covered by the memory limiter
-				}
-				o := l.Allow(t.Context(), s.account, s.tool)
-				if o.Err != nil {
-					t.Fatal(o.Err)
-				}
-				if o.Allowed != s.allowed || (!s.allowed && o.Kind != s.kind) {
-					t.Fatalf("step %d %+v: got %+v", j, s, o)
-				}
-				if !o.Allowed && o.RetryAfter <= 0 {
-					t.Fatalf("step %d: no retry-after: %+v", j, o)
-				}
-			}
-		})
-	}
-}
-
 func TestRedisLimiterSharedBudget(t *testing.T) {
 	r := redistest.Start(t)
 	cfg := DefaultRateLimitConfig()

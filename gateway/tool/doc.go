@@ -18,13 +18,21 @@
 //			tool.Description("Publish a blog post."),
 //			tool.Scopes("blog:write"),
 //			tool.InputFor[CreateRequest](),
+//			tool.Calls("users.Users.Read"),
 //		),
 //	))
 //
 // The keys are [MetadataDescription], [MetadataScopes] (comma-separated, as
-// go-micro's gateway reads them), [MetadataInputSchema] and [MetadataExample].
+// go-micro's gateway reads them), [MetadataInputSchema], [MetadataExample]
+// and [MetadataCalls].
+//
+// [Calls] is part of the security contract, not documentation: the gateway
+// signs the declared downstream endpoints (and, transitively, theirs) into
+// the identity it mints for a call, and a guarded downstream service
+// (gateway/guard) refuses that identity for any endpoint not on the list. A
+// handler that calls an endpoint it did not declare is refused there.
 //
 // Reading side (the gateway): [FromMetadata] turns a registry endpoint's
 // metadata into a [Contract], checking the schema; [ParseScopes] splits a
-// scopes value.
+// scopes value and [ParseCalls] a calls value.
 package tool

@@ -34,6 +34,10 @@ type Contract struct {
 	// Example is an example request: JSON when written by [Example], free
 	// text when taken from a go-micro doc comment (@example).
 	Example string
+	// Calls are the downstream endpoints ("users.Users.Read") the handler
+	// calls, declared with [Calls]; nil if none. Malformed entries are
+	// dropped.
+	Calls []string
 }
 
 // FromMetadata reads a contract from an endpoint's registry metadata
@@ -44,6 +48,11 @@ func FromMetadata(md map[string]string) (Contract, error) {
 		Description: md[MetadataDescription],
 		Scopes:      ParseScopes(md[MetadataScopes]),
 		Example:     md[MetadataExample],
+	}
+	for _, name := range ParseCalls(md[MetadataCalls]) {
+		if checkCall(name) == nil {
+			c.Calls = append(c.Calls, name)
+		}
 	}
 	if raw := md[MetadataInputSchema]; raw != "" {
 		if err := checkSchema([]byte(raw)); err != nil {

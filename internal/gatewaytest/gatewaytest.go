@@ -4,8 +4,12 @@ package gatewaytest
 
 import (
 	"context"
+	"io"
+
 	"net/http/httptest"
 	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/tracegate/tracegate/gateway"
 )
@@ -45,4 +49,31 @@ func Serve(t testing.TB, srv *httptest.Server, opts gateway.Options) *gateway.Ga
 		srv.Close()
 	})
 	return gw
+}
+
+// Connect opens an MCP client session on gw over a pipe served by
+// [gateway.Gateway.ServeStdio] (newline-delimited JSON-RPC, the stdio
+// transport): the requests go through the gateway's one parse and pipeline
+// like any client's. opts may be nil. The session closes at cleanup.
+func Connect(t testing.TB, gw *gateway.Gateway, opts *mcp.ClientOptions) *mcp.ClientSession {
+	t.Helper()
+	toServer, fromClient := io.Pipe()
+	toClient, fromServer := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- gw.ServeStdio(ctx, toServer, fromServer) }()
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test-agent", Version: "1"}, opts).
+		Connect(ctx, &mcp.IOTransport{Reader: toClient, Writer: fromClient}, nil)
+	if err != nil {
+		cancel()
+		t.Fatalf("client connect: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cs.Close()
+		cancel()
+		_ = toServer.Close()
+		_ = fromServer.Close()
+		<-served
+	})
+	return cs
 }

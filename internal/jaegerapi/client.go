@@ -33,11 +33,13 @@ type Client struct {
 	HTTP *http.Client
 }
 
-// Query is a trace search: traces of Service whose spans (tags, span-log
-// fields or process tags) carry every tag in Tags, started between Start
-// and End, at most Limit of them. Zero fields are not sent.
+// Query is a trace search: traces of Service with a span named Operation
+// whose spans (tags, span-log fields or process tags) carry every tag in
+// Tags, started between Start and End, at most Limit of them. Zero fields
+// are not sent.
 type Query struct {
 	Service    string
+	Operation  string
 	Tags       map[string]string
 	Start, End time.Time
 	Limit      int
@@ -76,6 +78,9 @@ func (c *Client) Find(ctx context.Context, q Query) ([]Trace, error) {
 	v := url.Values{}
 	if q.Service != "" {
 		v.Set("service", q.Service)
+	}
+	if q.Operation != "" {
+		v.Set("operation", q.Operation)
 	}
 	if !q.Start.IsZero() {
 		v.Set("start", strconv.FormatInt(q.Start.UnixMicro(), 10))

@@ -68,6 +68,8 @@ func TestClientFind(t *testing.T) {
 			http.StatusOK, `{"data":[{"traceID":"8448eb211c80319c"},{"traceID":"0af7651916cd43dd8448eb211c80319c"}]}`,
 			"end=1795631430000000&limit=100&service=comments&start=1795631370000000&tags=%7B%22blog.comment.id%22%3A%22comment-1%22%7D",
 			[]string{"8448eb211c80319c", "0af7651916cd43dd8448eb211c80319c"}, "", 0},
+		{"operation", jaegerapi.Query{Service: "tracegate", Operation: "tracegate.audit.checkpoint"},
+			http.StatusOK, `{"data":[]}`, "operation=tracegate.audit.checkpoint&service=tracegate", nil, "", 0},
 		{"zero fields are not sent", jaegerapi.Query{Service: "tracegate", Tags: map[string]string{}},
 			http.StatusOK, `{"data":[]}`, "service=tracegate", nil, "", 0},
 		{"rejected", jaegerapi.Query{Service: "tracegate"},

@@ -121,9 +121,26 @@ func (a *Issuer) Claims() map[string]any {
 // Sign signs claims with the key kid using alg.
 func (a *Issuer) Sign(t testing.TB, kid string, alg jwa.SignatureAlgorithm, claims map[string]any) string {
 	t.Helper()
+	return a.SignWithHeaders(t, kid, alg, claims, nil)
+}
+
+// SignWithHeaders is Sign with extra protected headers (typ, crit, …).
+func (a *Issuer) SignWithHeaders(t testing.TB, kid string, alg jwa.SignatureAlgorithm, claims, headers map[string]any) string {
+	t.Helper()
 	a.mu.Lock()
 	key := a.keys[kid]
 	a.mu.Unlock()
+	h := map[string]any{jws.KeyIDKey: kid}
+	for k, v := range headers {
+		h[k] = v
+	}
+	return SignJWT(t, alg, key, claims, h)
+}
+
+// SignJWT signs claims with key using alg and the given protected headers,
+// whatever they say: for building hostile tokens in tests.
+func SignJWT(t testing.TB, alg jwa.SignatureAlgorithm, key any, claims, headers map[string]any) string {
+	t.Helper()
 	b := jwt.NewBuilder()
 	for k, v := range claims {
 		b = b.Claim(k, v)
@@ -133,7 +150,11 @@ func (a *Issuer) Sign(t testing.TB, kid string, alg jwa.SignatureAlgorithm, clai
 		t.Fatal(err)
 	}
 	h := jws.NewHeaders()
-	_ = h.Set(jws.KeyIDKey, kid)
+	for k, v := range headers {
+		if err := h.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
 	out, err := jwt.Sign(tok, jwt.WithKey(alg, key, jws.WithProtectedHeaders(h)))
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ func New(o svc.Options) (*svc.Service, error) {
 			tool.Description("Comment on an existing blog post, optionally as a reply to another comment on it. Returns the new comment with its id."),
 			tool.Scopes(svc.ScopeWrite),
 			tool.InputFor[CreateRequest](),
+			tool.Calls(posts.Name+"."+posts.EndpointRead), // the post must exist
 			tool.Example(CreateRequest{PostID: "post-1", AuthorID: "user-2", Body: "Nice trace!"}),
 		),
 		tool.Endpoint(EndpointList,

@@ -8,6 +8,9 @@ import (
 	"github.com/tracegate/tracegate/gateway/tool"
 )
 
+// readAuthor is the downstream endpoint Create and Read call (Posts.author).
+const readAuthor = users.Name + "." + users.EndpointRead
+
 // New builds the posts service; it finds the users service through
 // o.Registry. Call Start on the result.
 func New(o svc.Options) (*svc.Service, error) {
@@ -23,6 +26,7 @@ func New(o svc.Options) (*svc.Service, error) {
 			tool.Description("Publish a blog post by an existing user, with optional tags, metadata, attachments and a publication time. Returns the new post with its id."),
 			tool.Scopes(svc.ScopeWrite),
 			tool.InputFor[CreateRequest](),
+			tool.Calls(readAuthor),
 			tool.Example(CreateRequest{
 				Title: "Tracing go-micro", Body: "Spans all the way down.", AuthorID: "user-1",
 				Tags: []string{"go", "otel"}, PublishAt: &publish,
@@ -32,6 +36,7 @@ func New(o svc.Options) (*svc.Service, error) {
 			tool.Description("Read one blog post by id, with its author."),
 			tool.Scopes(svc.ScopeRead),
 			tool.InputFor[ReadRequest](),
+			tool.Calls(readAuthor),
 		),
 		tool.Endpoint(EndpointList,
 			tool.Description("List blog posts in creation order, optionally only those by one author or with one tag."),

@@ -1,7 +1,11 @@
-// Package ratestore keeps a bounded, sharded set of token-bucket limiters
-// ([golang.org/x/time/rate]) keyed by string.
+// Package ratestore keeps bounded, sharded sets of rate-limit buckets.
 //
-// Memory is bounded by a maximum number of entries (least recently used
+// [Buckets] holds GCRA buckets, one int64 each (20-30 bytes with the table
+// around it), keyed by a seeded hash of any comparable key; it serves the
+// gateway's limiter. [Store] holds [golang.org/x/time/rate] limiters keyed
+// by string (~200 bytes each), for callers that want a *rate.Limiter.
+//
+// A Store's memory is bounded by a maximum number of entries (least recently used
 // entries are evicted first) and idle entries are dropped lazily, so a Store
 // starts no goroutine and needs no Close. An evicted key starts again with a
 // full bucket, which is what an idle bucket would hold anyway once it has been

@@ -22,7 +22,7 @@ type flags struct {
 }
 
 // parseFlags reads args with defaults from the environment (through
-// getenv): TRACEGATE_URL, AUTH_URL, AUTH_CLIENT_ID, AUTH_CLIENT_SECRET,
+// getenv): TRACEGATE_URL, TRACEGATE_RESOURCE, AUTH_URL, AUTH_TOKEN_URL, AUTH_CLIENT_ID, AUTH_CLIENT_SECRET,
 // AUTH_ADMIN_CLIENT_ID, AUTH_ADMIN_CLIENT_SECRET, JAEGER_URL, JAEGER_UI_URL,
 // AGENT_MESSAGE, AGENT_MESSAGE_ID, AGENT_SETUP, MCP_PROTOCOL_VERSION.
 func parseFlags(args []string, getenv func(string) string, usage io.Writer) (flags, error) {
@@ -51,6 +51,10 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (fla
 	}
 	fs.StringVar(&f.cfg.GatewayURL, "gateway", def("TRACEGATE_URL", d.GatewayURL), "gateway MCP endpoint, also the token's resource (env TRACEGATE_URL)")
 	fs.StringVar(&f.cfg.AuthURL, "auth", def("AUTH_URL", d.AuthURL), "authorization server issuer URL; RFC 8414 metadata names the token endpoint (env AUTH_URL)")
+	fs.StringVar(&f.cfg.Resource, "resource", getenv("TRACEGATE_RESOURCE"),
+		"the gateway's resource URI, the token's audience, when it differs from --gateway (env TRACEGATE_RESOURCE; default: --gateway)")
+	fs.StringVar(&f.cfg.TokenURL, "token-url", getenv("AUTH_TOKEN_URL"),
+		"token endpoint to use without RFC 8414 discovery, e.g. an internal URL under compose (env AUTH_TOKEN_URL)")
 	fs.StringVar(&f.cfg.ClientID, "client-id", def("AUTH_CLIENT_ID", d.ClientID), "the agent's OAuth client id (env AUTH_CLIENT_ID)")
 	fs.StringVar(&f.cfg.ClientSecret, "client-secret", def("AUTH_CLIENT_SECRET", d.ClientSecret), "the agent's OAuth client secret (env AUTH_CLIENT_SECRET)")
 	fs.StringVar(&f.cfg.AdminClientID, "admin-client-id", def("AUTH_ADMIN_CLIENT_ID", d.AdminClientID), "admin client for --setup (env AUTH_ADMIN_CLIENT_ID)")

@@ -16,6 +16,8 @@ func TestFlagsFromEnvAndArgs(t *testing.T) {
 		"AUTH_CLIENT_SECRET": "env-secret",
 		"JAEGER_URL":         "http://jaeger:16686",
 		"AGENT_SETUP":        "false",
+		"TRACEGATE_RESOURCE": "http://127.0.0.1:8080/mcp",
+		"AUTH_TOKEN_URL":     "http://authserver:9090/token",
 	}
 	f, err := parseFlags([]string{"--client-id", "flag-agent", "--message", "hi"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
@@ -23,8 +25,13 @@ func TestFlagsFromEnvAndArgs(t *testing.T) {
 	}
 	if f.cfg.GatewayURL != "http://gateway:8080/mcp" || f.cfg.AuthURL != "http://authserver:9090" ||
 		f.cfg.ClientID != "flag-agent" || f.cfg.ClientSecret != "env-secret" || f.jaeger != "http://jaeger:16686" ||
-		f.message != "hi" || f.setup {
+		f.message != "hi" || f.setup || f.cfg.Resource != "http://127.0.0.1:8080/mcp" || f.cfg.TokenURL != "http://authserver:9090/token" {
 		t.Errorf("flags %+v", f)
+	}
+	for _, bad := range [][]string{{"--token-url", "authserver:9090/token"}, {"--resource", "ftp://x/mcp"}} {
+		if _, err := parseFlags(bad, func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }
 

@@ -68,3 +68,16 @@ func TestRefusesNonLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestHelpExitsZero(t *testing.T) {
+	noenv := func(string) string { return "" }
+	for _, h := range []string{"-h", "--help"} {
+		var errb bytes.Buffer
+		if code := run(context.Background(), []string{h}, noenv, &bytes.Buffer{}, &errb); code != 0 || !strings.Contains(errb.String(), "-addr") {
+			t.Errorf("%s: exit %d, want 0 with the usage; stderr %q", h, code, errb.String())
+		}
+	}
+	if code := run(context.Background(), []string{"--nope"}, noenv, &bytes.Buffer{}, &bytes.Buffer{}); code != 2 {
+		t.Errorf("--nope: exit %d, want 2", code)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/tracegate/tracegate/examples/authserver"
@@ -15,12 +16,14 @@ const defaultAddr = "127.0.0.1:9090"
 
 // flags are the settings of a serving authserver.
 type flags struct {
-	Addr     string
-	Issuer   string
-	Audience string
-	Clients  string
-	TokenTTL time.Duration
-	KeyFile  string
+	Addr       string
+	Issuer     string
+	Audience   string
+	Clients    string
+	User       string
+	UserScopes string
+	TokenTTL   time.Duration
+	KeyFile    string
 }
 
 // parseFlags reads args with defaults from AUTHSERVER_* (through getenv).
@@ -43,7 +46,8 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (fla
 	fs := flag.NewFlagSet("authserver", flag.ContinueOnError)
 	fs.SetOutput(usage)
 	fs.Usage = func() {
-		fmt.Fprintln(usage, "authserver: a DEV-ONLY OAuth 2.1 authorization server for the tracegate demo (client_credentials, JWT access tokens).")
+		fmt.Fprintln(usage, "authserver: a DEV-ONLY OAuth 2.1 authorization server for the tracegate demo (client_credentials;")
+		fmt.Fprintln(usage, "authorization code + PKCE with a consent page for MCP clients that register via a client metadata document or RFC 7591; JWT access tokens).")
 		fmt.Fprintln(usage, "usage: authserver [flags] | authserver healthcheck [--url URL]")
 		fs.PrintDefaults()
 	}
@@ -54,6 +58,10 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (fla
 		"the gateway's resource URI, the tokens' aud (env AUTHSERVER_AUDIENCE)")
 	fs.StringVar(&f.Clients, "clients", getenv("AUTHSERVER_CLIENTS"),
 		"clients: 'id:secret:scope1,scope2;id2:...', or @file / a .yaml|.yml|.json file (env AUTHSERVER_CLIENTS; default: demo-agent and admin-agent)")
+	fs.StringVar(&f.User, "user", def("AUTHSERVER_USER", authserver.DefaultUser),
+		"the user signed in (without a password) on the consent page: the sub of authorization-code tokens (env AUTHSERVER_USER)")
+	fs.StringVar(&f.UserScopes, "user-scopes", def("AUTHSERVER_USER_SCOPES", strings.Join(authserver.DemoUserScopes(), " ")),
+		"scopes the user may grant to MCP clients on the consent page, space- or comma-separated (env AUTHSERVER_USER_SCOPES)")
 	fs.DurationVar(&f.TokenTTL, "token-ttl", ttl, "access token lifetime, at most 5m (env AUTHSERVER_TOKEN_TTL)")
 	fs.StringVar(&f.KeyFile, "key-file", getenv("AUTHSERVER_KEY_FILE"),
 		"PEM private signing key (Ed25519, RSA or P-256; env AUTHSERVER_KEY_FILE; default: a new Ed25519 key per start)")
@@ -85,7 +93,8 @@ func loopbackFor(addr string) string {
 // config builds the server configuration.
 func (f flags) config() (authserver.Config, error) {
 	cfg := authserver.DefaultConfig()
-	cfg.Issuer, cfg.Audience, cfg.TokenLifetime = f.Issuer, f.Audience, f.TokenTTL
+	cfg.Issuer, cfg.Audience, cfg.TokenLifetime, cfg.User = f.Issuer, f.Audience, f.TokenTTL, f.User
+	cfg.UserScopes = strings.FieldsFunc(f.UserScopes, func(r rune) bool { return r == ',' || r == ' ' })
 	if f.Clients != "" {
 		clients, err := authserver.ClientsFromFlag(f.Clients)
 		if err != nil {

@@ -28,19 +28,20 @@ func TestParseFlags(t *testing.T) {
 		want flags
 	}{
 		{"defaults", nil, nil, flags{Addr: "127.0.0.1:9090", Issuer: "http://127.0.0.1:9090",
-			Audience: "http://127.0.0.1:8080/mcp", TokenTTL: 5 * time.Minute}},
+			Audience: "http://127.0.0.1:8080/mcp", User: "demo-user", UserScopes: "blog:read blog:write", TokenTTL: 5 * time.Minute}},
 		{"issuer follows a wildcard addr", []string{"--addr", "0.0.0.0:9191"}, nil, flags{Addr: "0.0.0.0:9191",
-			Issuer: "http://127.0.0.1:9191", Audience: "http://127.0.0.1:8080/mcp", TokenTTL: 5 * time.Minute}},
+			Issuer: "http://127.0.0.1:9191", Audience: "http://127.0.0.1:8080/mcp", User: "demo-user", UserScopes: "blog:read blog:write",
+			TokenTTL: 5 * time.Minute}},
 		{"env", nil, map[string]string{
 			"AUTHSERVER_ADDR": "0.0.0.0:9090", "AUTHSERVER_ISSUER": "http://authserver:9090",
 			"AUTHSERVER_AUDIENCE": "http://gateway:8080/mcp", "AUTHSERVER_CLIENTS": "a:b:c",
-			"AUTHSERVER_TOKEN_TTL": "2m", "AUTHSERVER_KEY_FILE": "/k.pem",
+			"AUTHSERVER_TOKEN_TTL": "2m", "AUTHSERVER_KEY_FILE": "/k.pem", "AUTHSERVER_USER": "alice", "AUTHSERVER_USER_SCOPES": "blog:read",
 		}, flags{Addr: "0.0.0.0:9090", Issuer: "http://authserver:9090", Audience: "http://gateway:8080/mcp",
-			Clients: "a:b:c", TokenTTL: 2 * time.Minute, KeyFile: "/k.pem"}},
+			Clients: "a:b:c", User: "alice", UserScopes: "blog:read", TokenTTL: 2 * time.Minute, KeyFile: "/k.pem"}},
 		{"flags beat env", []string{"--issuer=http://x:1", "--token-ttl", "30s", "--clients", "@c.yaml"},
 			map[string]string{"AUTHSERVER_ISSUER": "http://authserver:9090", "AUTHSERVER_TOKEN_TTL": "2m"},
 			flags{Addr: "127.0.0.1:9090", Issuer: "http://x:1", Audience: "http://127.0.0.1:8080/mcp",
-				Clients: "@c.yaml", TokenTTL: 30 * time.Second}},
+				Clients: "@c.yaml", User: "demo-user", UserScopes: "blog:read blog:write", TokenTTL: 30 * time.Second}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,6 +67,10 @@ func TestParseFlagsErrors(t *testing.T) {
 	f, _ := parseFlags([]string{"--clients", "nosecret"}, env(nil), io.Discard)
 	if _, err := f.config(); !errors.Is(err, authserver.ErrInvalidClient) {
 		t.Errorf("config with bad clients: %v", err)
+	}
+	f, _ = parseFlags([]string{"--user", "two words"}, env(nil), io.Discard)
+	if cfg, err := f.config(); err != nil || cfg.Validate() == nil {
+		t.Errorf("a user with a space: config %v, Validate nil", err)
 	}
 	f, _ = parseFlags([]string{"--key-file", "/nonexistent/key.pem"}, env(nil), io.Discard)
 	if _, err := f.config(); !errors.Is(err, authserver.ErrInvalidKey) {

@@ -4,12 +4,16 @@
 //
 //	authserver [--addr 127.0.0.1:9090] [--issuer URL] [--audience http://127.0.0.1:8080/mcp]
 //	           [--clients 'id:secret:scope,scope;...' | --clients @clients.yaml]
+//	           [--user demo-user] [--user-scopes 'blog:read blog:write']
 //	           [--token-ttl 5m] [--key-file key.pem]
 //	authserver healthcheck [--url http://127.0.0.1:9090/healthz]
 //
 // Every flag has an AUTHSERVER_* environment default (see -h). Without
 // --clients it serves the demo clients demo-agent/demo-secret (blog:read
-// blog:write) and admin-agent/admin-secret (also blog:admin). The healthcheck
+// blog:write) and admin-agent/admin-secret (also blog:admin). MCP clients
+// that sign a user in (authorization code + PKCE, consent page) need no
+// configuration: they register through a client metadata document or
+// RFC 7591, and may be granted --user-scopes. The healthcheck
 // subcommand exits 0 when the URL answers 200, for container healthchecks
 // (the image has no shell or curl). Telemetry follows the standard OTEL_*
 // variables.
@@ -121,7 +125,8 @@ func announce(log *slog.Logger, srv *authserver.Server, f flags, clients []auths
 	log.Warn("DEV ONLY: this authorization server is for the tracegate demo; never use it for real credentials")
 	log.Info("serving", "addr", addr, "issuer", srv.Issuer(), "audience", srv.Audience(), "kid", srv.KeyID(),
 		"metadata", strings.TrimSuffix(srv.Issuer(), "/")+authserver.MetadataPath,
-		"token_endpoint", srv.Metadata().TokenEndpoint)
+		"token_endpoint", srv.Metadata().TokenEndpoint, "authorization_endpoint", srv.Metadata().AuthorizationEndpoint,
+		"registration_endpoint", srv.Metadata().RegistrationEndpoint, "user", f.User, "user_scopes", f.UserScopes)
 	for _, c := range clients {
 		attrs := []any{"client_id", c.ID, "scopes", strings.Join(c.Scopes, " ")}
 		if f.Clients == "" {
@@ -137,8 +142,8 @@ func announce(log *slog.Logger, srv *authserver.Server, f flags, clients []auths
 // random paths cannot blow up span-name cardinality.
 func spanName(_ string, r *http.Request) string {
 	switch p := r.URL.Path; p {
-	case authserver.MetadataPath, authserver.OpenIDConfigurationPath, authserver.JWKSPath,
-		authserver.TokenPath, authserver.HealthPath:
+	case authserver.MetadataPath, authserver.OpenIDConfigurationPath, authserver.JWKSPath, authserver.AuthorizePath,
+		authserver.ConsentPath, authserver.TokenPath, authserver.RegisterPath, authserver.HealthPath:
 		return r.Method + " " + p
 	default:
 		return r.Method
