@@ -13,7 +13,6 @@ func New(o svc.Options) (*svc.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Calls(posts.Name)
 	h := &Comments{store: svc.NewStore[Comment]("comment"), posts: posts.NewClient(s.Client()), events: s.Emitter()}
 	err = s.Handle(h,
 		tool.Endpoint(EndpointCreate,

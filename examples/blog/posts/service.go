@@ -18,7 +18,6 @@ func New(o svc.Options) (*svc.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Calls(users.Name)
 	h := &Posts{store: svc.NewStore[Post]("post"), users: users.NewClient(s.Client()), events: s.Emitter()}
 	publish := time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)
 	err = s.Handle(h,

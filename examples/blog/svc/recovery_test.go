@@ -158,9 +158,9 @@ func seedPost(t *testing.T, cli client.Client) string {
 	return p.Post.ID
 }
 
-// posts declares that it calls users, so its Start looks users up and the
-// first posts → users call finds it in the cache (a NATS lookup would wait
-// its 100 ms query timeout there).
+// posts declares that its endpoints call users.Users.Read (tool.Calls), so
+// its Start looks users up and the first posts → users call finds it in the
+// cache (a NATS lookup would wait its 100 ms query timeout there).
 func TestFirstCallNeedsNoLookup(t *testing.T) {
 	reg := registry.NewMemoryRegistry()
 	startSvc(t, users.New, svc.Options{Registry: reg})

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"go-micro.dev/v5/client"
 	"go-micro.dev/v5/server"
 
+	"github.com/tracegate/tracegate/gateway/tool"
 	"github.com/tracegate/tracegate/internal/microkit"
 	"github.com/tracegate/tracegate/telemetry"
 )
@@ -22,7 +25,7 @@ type Service struct {
 	server  server.Server
 	client  *microkit.Client
 	emitter *telemetry.Emitter
-	calls   []string
+	calls   []string // services the endpoints call, from tool.Calls
 }
 
 // New builds the server and client of the service name from o. The server
@@ -55,14 +58,6 @@ func New(name string, o Options) (*Service, error) {
 	return &Service{name: name, server: srv, client: cli, emitter: em}, nil
 }
 
-// Calls declares the services s calls. Start looks each of them up once,
-// before it serves, so the first call does not wait for the registry (a
-// NATS lookup waits its whole 100 ms query timeout for answers). A service
-// not registered yet is looked up by the first call instead.
-func (s *Service) Calls(services ...string) {
-	s.calls = append(s.calls, services...)
-}
-
 // Name is the registered service name.
 func (s *Service) Name() string { return s.name }
 
@@ -75,19 +70,46 @@ func (s *Service) Client() client.Client { return s.client }
 // Emitter emits the service's domain events.
 func (s *Service) Emitter() *telemetry.Emitter { return s.emitter }
 
-// Handle registers handler h with its endpoint options.
+// Handle registers handler h with its endpoint options. The services its
+// endpoints declare they call (tool.Calls) are looked up once by Start.
 func (s *Service) Handle(h any, opts ...server.HandlerOption) error {
-	if err := s.server.Handle(s.server.NewHandler(h, opts...)); err != nil {
+	hd := s.server.NewHandler(h, opts...)
+	if err := s.server.Handle(hd); err != nil {
 		return fmt.Errorf("blog %s: handle: %w", s.name, err)
+	}
+	for _, ep := range hd.Endpoints() {
+		for _, call := range tool.ParseCalls(ep.Metadata[tool.MetadataCalls]) {
+			if name := serviceOf(call); name != "" && name != s.name && !slices.Contains(s.calls, name) {
+				s.calls = append(s.calls, name)
+			}
+		}
 	}
 	return nil
 }
 
-// Start resolves the services declared with [Service.Calls], then listens
+// serviceOf returns the service of a downstream endpoint name
+// "<service>.<Handler>.<Method>" (the service name may contain dots), or
+// "" for anything else.
+func serviceOf(endpoint string) string {
+	i := strings.LastIndexByte(endpoint, '.')
+	if i < 0 {
+		return ""
+	}
+	j := strings.LastIndexByte(endpoint[:i], '.')
+	if j <= 0 {
+		return ""
+	}
+	return endpoint[:j]
+}
+
+// Start looks up once the services the endpoints declare they call
+// (tool.Calls), so the first call to each does not wait for the registry (a
+// NATS lookup waits its whole 100 ms query timeout for answers; a service
+// not registered yet is looked up by its first call instead), then listens
 // and registers the service; it is registered when Start returns.
 func (s *Service) Start() error {
 	for _, name := range s.calls {
-		_ = s.client.Warm(name) // not registered yet: its first call looks it up
+		_ = s.client.Warm(name)
 	}
 	if err := s.server.Start(); err != nil {
 		return fmt.Errorf("blog %s: start: %w", s.name, err)
