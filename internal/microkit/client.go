@@ -2,6 +2,7 @@ package microkit
 
 import (
 	"fmt"
+	"slices"
 
 	"go-micro.dev/v5/broker"
 	"go-micro.dev/v5/client"
@@ -57,6 +58,12 @@ func NewClient(opts ...Option) (*Client, error) {
 	co = append(co, c.clientOpts...)
 	co = append(co, client.WrapCall(sel.failover))
 	co = append(co, connOptions(c.connMode)...)
+	// go-micro's per-call client.WithCallWrapper appends to a copy of the
+	// client's CallOptions whose CallWrappers slice shares its array: with
+	// spare capacity, concurrent calls would write each other's wrappers
+	// into it (a data race, and one call running another's wrapper). A
+	// slice without spare capacity makes every such append copy.
+	co = append(co, func(o *client.Options) { o.CallOptions.CallWrappers = slices.Clip(o.CallOptions.CallWrappers) })
 	return &Client{Client: client.NewClient(co...), selector: sel}, nil
 }
 

@@ -2,11 +2,14 @@ package microkit_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go-micro.dev/v5/client"
 	"go-micro.dev/v5/metadata"
+	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/server"
 	"go-micro.dev/v5/transport/headers"
 
@@ -126,5 +129,51 @@ func TestConnModeString(t *testing.T) {
 		if got := m.String(); got != want {
 			t.Errorf("%d.String() = %q, want %q", int(m), got, want)
 		}
+	}
+}
+
+// Per-call wrappers (the gateway mints each call's identity in one) must
+// run for their own call only, however many calls run at once.
+func TestPerCallWrapperConcurrentSafe(t *testing.T) {
+	reg, _ := microkit.NewRegistry("", nil)
+	startEcho(t, reg)
+	// One client-wide call wrapper, as the gateway has (tracing): with
+	// microkit's own that makes three, a slice append leaves room for four.
+	pass := func(next client.CallFunc) client.CallFunc { return next }
+	cli, err := microkit.NewClient(microkit.WithRegistry(reg), microkit.WithLogger(microkittest.QuietLogger()), microkit.WithCallWrappers(pass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cli.Close() })
+	const callers, calls = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for i := range callers {
+		wg.Go(func() {
+			var mine atomic.Int64
+			own := func(next client.CallFunc) client.CallFunc {
+				return func(ctx context.Context, node *registry.Node, req client.Request, rsp interface{}, opts client.CallOptions) error {
+					mine.Add(1)
+					return next(ctx, node, req, rsp, opts)
+				}
+			}
+			for n := range calls {
+				var rsp EchoResponse
+				if err := cli.Call(context.Background(), cli.NewRequest("echo", "Echo.Say", &EchoRequest{Text: "x"}), &rsp,
+					client.WithRetries(0), client.WithCallWrapper(own)); err != nil {
+					errs <- err
+					return
+				}
+				if got := mine.Load(); got != int64(n+1) {
+					errs <- fmt.Errorf("caller %d: own wrapper ran %d times in %d calls", i, got, n+1)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
