@@ -47,3 +47,6 @@ bench:
 	cd e2e/peer && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s .
 # throughput harness (issue 13.5): closed 8/32/64 callers, open 200/500/1,000 calls/s, 5 s a point, GC as `tracegate serve` sets it
 	cd e2e/peer && GOGC=400 GOMEMLIMIT=1GiB $(GO) test -count=1 -timeout 15m -run '^TestLoad$$' -v ./load/ -args -load.full
+# lost answers (issue 10): the regression check under -race, then the cost of each connection mode
+	$(GO) test -race -run '^$$' -bench '^BenchmarkLostAnswers$$' -benchmem -benchtime 10000x ./examples/blog/svc/
+	$(GO) test -run '^$$' -bench '^BenchmarkLostAnswers$$' -benchmem -benchtime 10000x ./examples/blog/svc/

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tracegate/tracegate/gateway/audit"
 	"github.com/tracegate/tracegate/gateway/policy"
@@ -74,6 +76,11 @@ func (c *caller) dispatch(ctx context.Context, ex *exchange) *mcp.CallToolResult
 		Identity: mintPerAttempt(c.minter, ir),
 	})
 	if err != nil {
+		// The full error (addresses included) stays on the span; the
+		// client gets errorResult's view of it.
+		span := trace.SpanFromContext(ctx)
+		span.RecordError(err)
+		span.SetAttributes(attribute.String("tracegate.dispatch.error", capString(err.Error(), maxMessage)))
 		return errorResult(err)
 	}
 	return resultFor(e, body)

@@ -10,9 +10,13 @@ import (
 
 	"go-micro.dev/v5/registry"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/tracegate/tracegate/gateway"
 	"github.com/tracegate/tracegate/gateway/audit"
 	"github.com/tracegate/tracegate/gateway/policy"
+	"github.com/tracegate/tracegate/internal/gatewaytest"
+	"github.com/tracegate/tracegate/internal/oteltest"
 )
 
 // TestUnderscoreNameStyle: with tool_name_style underscore, clients see and
@@ -83,4 +87,30 @@ func svcWith(name, endpoint string) *registry.Service {
 	return &registry.Service{Name: name, Version: "1",
 		Endpoints: []*registry.Endpoint{{Name: endpoint, Request: &registry.Value{Name: "Req", Type: "Req"}}},
 		Nodes:     []*registry.Node{{Id: name + "-1", Address: "127.0.0.1:1"}}}
+}
+
+// TestUnreachableServiceIsGeneric: a service that cannot be reached is an
+// isError result saying "service unavailable", with no internal address;
+// the address stays on the span.
+func TestUnreachableServiceIsGeneric(t *testing.T) {
+	reg := registry.NewMemoryRegistry()
+	if err := reg.Register(svcWith("dead", "Dead.Call")); err != nil { // node on 127.0.0.1:1, nothing listens
+		t.Fatal(err)
+	}
+	capture := oteltest.New(t)
+	gw := gatewaytest.Start(t, gateway.Options{Registry: reg, Logger: log.New(io.Discard, "", 0),
+		TraceProvider: capture.TracerProvider, Config: gateway.Config{Auth: gateway.AuthConfig{Anonymous: true}}})
+	cs := gatewaytest.Connect(t, gw, nil)
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "dead.Dead.Call", Arguments: map[string]any{}})
+	if err != nil || !res.IsError {
+		t.Fatalf("res %+v err %v", res, err)
+	}
+	text := res.Content[0].(*mcp.TextContent).Text
+	if !strings.Contains(text, "service unavailable") || strings.Contains(text, "127.0.0.1") {
+		t.Fatalf("client sees %s", text)
+	}
+	s, ok := capture.SpanNamed("tools/call dead.Dead.Call")
+	if !ok || !strings.Contains(attrs(s.Attributes)["tracegate.dispatch.error"], "127.0.0.1") {
+		t.Fatalf("span lacks the dispatch error: %v", s.Attributes)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	microerrors "go-micro.dev/v5/errors"
 
 	"github.com/tracegate/tracegate/gateway/tool"
+	"github.com/tracegate/tracegate/internal/microkit"
 )
 
 // resultFor maps a service response per the tool's result mode.
@@ -92,10 +93,17 @@ func toolResult(body json.RawMessage) *mcp.CallToolResult {
 // errorResult turns a failed dispatch into a tool result with isError, so the
 // agent sees the service's error (id, code, detail, status) and can react. A
 // failing backend is not a protocol error.
+// A service that cannot be reached (connection refused, no node) is
+// reported as "service unavailable" (503) without the internal addresses of
+// go-micro's error; the details stay on the span.
 func errorResult(err error) *mcp.CallToolResult {
 	merr := microerrors.FromError(errors.Unwrap(err))
 	if merr == nil || (merr.Code == 0 && merr.Detail == "") {
 		merr = microerrors.FromError(err)
+	}
+	if microkit.IsUnavailable(err) {
+		merr = &microerrors.Error{Id: "tracegate", Code: http.StatusServiceUnavailable,
+			Detail: microkit.ErrUnavailable.Error(), Status: http.StatusText(http.StatusServiceUnavailable)}
 	}
 	payload := map[string]any{"error": map[string]any{
 		"id":     merr.Id,

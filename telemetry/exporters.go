@@ -69,7 +69,9 @@ func otlpDefaults(getenv func(string) string, signal string) (useDefault bool, e
 	return getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && getenv("OTEL_EXPORTER_OTLP_"+signal+"_ENDPOINT") == "", nil
 }
 
-func newSpanProcessor(ctx context.Context, getenv func(string) string) (sdktrace.SpanProcessor, error) {
+// newSpanProcessor builds the exporter OTEL_TRACES_EXPORTER names behind a
+// batch processor whose items stats counts.
+func newSpanProcessor(ctx context.Context, getenv func(string) string, stats *exportStats) (sdktrace.SpanProcessor, error) {
 	kind, err := exporterKind(getenv, "TRACES")
 	if err != nil {
 		return nil, err
@@ -97,10 +99,12 @@ func newSpanProcessor(ctx context.Context, getenv func(string) string) (sdktrace
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: trace exporter %s: %w", kind, err)
 	}
-	return sdktrace.NewBatchSpanProcessor(exp), nil
+	return newCountedSpanProcessor(exp, stats, getenv), nil
 }
 
-func newLogProcessor(ctx context.Context, getenv func(string) string) (sdklog.Processor, error) {
+// newLogProcessor builds the exporter OTEL_LOGS_EXPORTER names behind a
+// batch processor whose items stats counts.
+func newLogProcessor(ctx context.Context, getenv func(string) string, stats *exportStats) (sdklog.Processor, error) {
 	kind, err := exporterKind(getenv, "LOGS")
 	if err != nil {
 		return nil, err
@@ -128,10 +132,12 @@ func newLogProcessor(ctx context.Context, getenv func(string) string) (sdklog.Pr
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: log exporter %s: %w", kind, err)
 	}
-	return sdklog.NewBatchProcessor(exp), nil
+	return newCountedLogProcessor(exp, stats, getenv), nil
 }
 
-func newMetricReader(ctx context.Context, getenv func(string) string) (sdkmetric.Reader, error) {
+// newMetricReader builds the exporter OTEL_METRICS_EXPORTER names behind a
+// periodic reader; stats counts the exported data points.
+func newMetricReader(ctx context.Context, getenv func(string) string, stats *exportStats) (sdkmetric.Reader, error) {
 	kind, err := exporterKind(getenv, "METRICS")
 	if err != nil {
 		return nil, err
@@ -159,5 +165,5 @@ func newMetricReader(ctx context.Context, getenv func(string) string) (sdkmetric
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: metric exporter %s: %w", kind, err)
 	}
-	return sdkmetric.NewPeriodicReader(exp), nil
+	return sdkmetric.NewPeriodicReader(countingMetricExporter{exp, stats}), nil
 }

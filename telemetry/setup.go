@@ -24,6 +24,20 @@ type Providers struct {
 	LoggerProvider *sdklog.LoggerProvider
 	Propagator     propagation.TextMapPropagator
 	Resource       *resource.Resource
+
+	stats *exportStats
+}
+
+// ExportCounts returns, per signal ([SignalTraces], [SignalLogs],
+// [SignalMetrics]), what happened to the items of the exporters Setup built
+// from OTEL_* (processors and readers given as options are not counted).
+// The same counts are the [ExportMetricName] metric, and a log line when
+// items are lost.
+func (p Providers) ExportCounts() map[string]ExportCounts {
+	if p.stats == nil {
+		return map[string]ExportCounts{SignalTraces: {}, SignalLogs: {}, SignalMetrics: {}}
+	}
+	return p.stats.snapshot()
 }
 
 // ShutdownFunc flushes and stops every provider built by [Setup].
@@ -51,12 +65,21 @@ func NewPropagator() propagation.TextMapPropagator {
 // The logger provider always carries a [SpanEventProcessor], so events become
 // span events even when logs are not exported. Exporters never block a call:
 // spans and logs are batched, and export errors go to otel.Handle.
+//
+// Lost telemetry is counted per signal ([Providers.ExportCounts]): items
+// exported, failed (export error or timeout) and dropped (batch queue full,
+// as during a collector outage; the newest item is dropped, where the SDK
+// alone would drop silently). The counts are the metric [ExportMetricName],
+// and while items are being lost a warning line with all counts goes to the
+// export logger ([WithExportLogger]; default standard error) at most every
+// 10 s, and once more at shutdown.
 func Setup(ctx context.Context, opts ...SetupOption) (Providers, ShutdownFunc, error) {
 	cfg := newSetupConfig(os.Getenv, opts)
 	res, err := newResource(ctx, cfg)
 	if err != nil {
 		return Providers{}, nil, err
 	}
+	stats := newExportStats(cfg.exportLogger)
 	var shutdowns []ShutdownFunc
 	// Providers shut down concurrently, each flushing under the caller's
 	// deadline, so a dead collector for one signal does not starve the others.
@@ -67,23 +90,27 @@ func Setup(ctx context.Context, opts ...SetupOption) (Providers, ShutdownFunc, e
 			wg.Go(func() { errs[i] = f(ctx) })
 		}
 		wg.Wait()
+		stats.report(true)
 		return errors.Join(errs...)
 	}
 	fail := func(err error) (Providers, ShutdownFunc, error) {
 		return Providers{}, nil, errors.Join(err, shutdown(ctx))
 	}
 
-	tp, err := newTracerProvider(ctx, cfg, res)
+	tp, err := newTracerProvider(ctx, cfg, res, stats)
 	if err != nil {
 		return fail(err)
 	}
 	shutdowns = append(shutdowns, tp.Shutdown)
-	mp, err := newMeterProvider(ctx, cfg, res)
+	mp, err := newMeterProvider(ctx, cfg, res, stats)
 	if err != nil {
 		return fail(err)
 	}
 	shutdowns = append(shutdowns, mp.Shutdown)
-	lp, err := newLoggerProvider(ctx, cfg, res)
+	if err := stats.register(mp); err != nil {
+		return fail(fmt.Errorf("telemetry: export metric: %w", err))
+	}
+	lp, err := newLoggerProvider(ctx, cfg, res, stats)
 	if err != nil {
 		return fail(err)
 	}
@@ -95,6 +122,7 @@ func Setup(ctx context.Context, opts ...SetupOption) (Providers, ShutdownFunc, e
 		LoggerProvider: lp,
 		Propagator:     NewPropagator(),
 		Resource:       res,
+		stats:          stats,
 	}, shutdown, nil
 }
 
@@ -119,14 +147,14 @@ func newResource(ctx context.Context, cfg setupConfig) (*resource.Resource, erro
 	return res, nil
 }
 
-func newTracerProvider(ctx context.Context, cfg setupConfig, res *resource.Resource) (*sdktrace.TracerProvider, error) {
+func newTracerProvider(ctx context.Context, cfg setupConfig, res *resource.Resource, stats *exportStats) (*sdktrace.TracerProvider, error) {
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 	if cfg.sampler != nil {
 		opts = append(opts, sdktrace.WithSampler(cfg.sampler))
 	}
 	procs := cfg.spanProcessors
 	if len(procs) == 0 {
-		p, err := newSpanProcessor(ctx, cfg.getenv)
+		p, err := newSpanProcessor(ctx, cfg.getenv, stats)
 		if err != nil {
 			return nil, err
 		}
@@ -140,11 +168,11 @@ func newTracerProvider(ctx context.Context, cfg setupConfig, res *resource.Resou
 	return sdktrace.NewTracerProvider(opts...), nil
 }
 
-func newMeterProvider(ctx context.Context, cfg setupConfig, res *resource.Resource) (*sdkmetric.MeterProvider, error) {
+func newMeterProvider(ctx context.Context, cfg setupConfig, res *resource.Resource, stats *exportStats) (*sdkmetric.MeterProvider, error) {
 	opts := []sdkmetric.Option{sdkmetric.WithResource(res)}
 	readers := cfg.metricReaders
 	if len(readers) == 0 {
-		r, err := newMetricReader(ctx, cfg.getenv)
+		r, err := newMetricReader(ctx, cfg.getenv, stats)
 		if err != nil {
 			return nil, err
 		}
@@ -158,14 +186,14 @@ func newMeterProvider(ctx context.Context, cfg setupConfig, res *resource.Resour
 	return sdkmetric.NewMeterProvider(opts...), nil
 }
 
-func newLoggerProvider(ctx context.Context, cfg setupConfig, res *resource.Resource) (*sdklog.LoggerProvider, error) {
+func newLoggerProvider(ctx context.Context, cfg setupConfig, res *resource.Resource, stats *exportStats) (*sdklog.LoggerProvider, error) {
 	opts := []sdklog.LoggerProviderOption{
 		sdklog.WithResource(res),
 		sdklog.WithProcessor(NewSpanEventProcessor()),
 	}
 	procs := cfg.logProcessors
 	if len(procs) == 0 {
-		p, err := newLogProcessor(ctx, cfg.getenv)
+		p, err := newLogProcessor(ctx, cfg.getenv, stats)
 		if err != nil {
 			return nil, err
 		}

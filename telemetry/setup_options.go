@@ -1,6 +1,9 @@
 package telemetry
 
 import (
+	"log/slog"
+	"os"
+
 	"go.opentelemetry.io/otel/attribute"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -24,11 +27,12 @@ type setupConfig struct {
 	spanProcessors []sdktrace.SpanProcessor
 	logProcessors  []sdklog.Processor
 	metricReaders  []sdkmetric.Reader
+	exportLogger   *slog.Logger
 	getenv         func(string) string
 }
 
 func newSetupConfig(getenv func(string) string, opts []SetupOption) setupConfig {
-	c := setupConfig{serviceVersion: Version, getenv: getenv}
+	c := setupConfig{serviceVersion: Version, getenv: getenv, exportLogger: slog.New(slog.NewTextHandler(os.Stderr, nil))}
 	for _, o := range opts {
 		o.applySetup(&c)
 	}
@@ -91,4 +95,12 @@ func WithMetricReader(r sdkmetric.Reader) SetupOption {
 			c.metricReaders = append(c.metricReaders, r)
 		}
 	})
+}
+
+// WithExportLogger sets where the export warning goes (default: a text
+// logger on standard error): one line with every signal's exported,
+// failed and dropped counts while items are being lost (at most every
+// 10 s) and at shutdown. nil turns the line off; the counts remain.
+func WithExportLogger(l *slog.Logger) SetupOption {
+	return setupOptionFunc(func(c *setupConfig) { c.exportLogger = l })
 }

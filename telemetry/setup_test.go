@@ -127,7 +127,7 @@ func TestClosedCollectorNeverFailsCalls(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+addr)
 	t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "300")
 
-	p, shutdown, err := telemetry.Setup(context.Background(), telemetry.WithServiceName("closed"))
+	p, shutdown, err := telemetry.Setup(context.Background(), telemetry.WithServiceName("closed"), telemetry.WithExportLogger(nil))
 	if err != nil {
 		t.Fatalf("Setup: %v", err)
 	}
@@ -152,5 +152,15 @@ func TestClosedCollectorNeverFailsCalls(t *testing.T) {
 	case <-done:
 	case <-time.After(60 * time.Second):
 		t.Fatal("shutdown ignored its deadline")
+	}
+	// Refused connections are counted, not hidden: nothing exported, and
+	// every span the 50 calls made (client and server spans, and the roots)
+	// failed or was dropped.
+	tr := p.ExportCounts()[telemetry.SignalTraces]
+	if tr.Exported != 0 || tr.Failed+tr.Dropped < 150 {
+		t.Errorf("traces = %+v, want nothing exported and at least 150 failed or dropped", tr)
+	}
+	if lg := p.ExportCounts()[telemetry.SignalLogs]; lg.Exported != 0 || lg.Failed+lg.Dropped < 50 {
+		t.Errorf("logs = %+v, want nothing exported and at least 50 failed or dropped", lg)
 	}
 }

@@ -65,7 +65,7 @@ func TestHostileIdentities(t *testing.T) {
 		{"issued in the future", "posts", "Posts.Create", handmade(t, key, guard.TokenType,
 			map[string]any{"iat": now.Add(time.Minute).Unix(), "exp": now.Add(90 * time.Second).Unix()}, nil), 401, reason.IdentityInvalid, guard.ErrInvalidIdentity},
 		{"lifetime over 60s", "posts", "Posts.Create", handmade(t, key, guard.TokenType,
-			map[string]any{"exp": now.Add(61 * time.Second).Unix()}, nil), 401, reason.IdentityInvalid, guard.ErrInvalidIdentity},
+			map[string]any{"iat": now.Unix(), "exp": now.Add(61 * time.Second).Unix()}, nil), 401, reason.IdentityInvalid, guard.ErrInvalidIdentity},
 		{"no exp", "posts", "Posts.Create", handmade(t, key, guard.TokenType, map[string]any{"exp": nil}, nil), 401, reason.IdentityInvalid, guard.ErrInvalidIdentity},
 		{"empty sub", "posts", "Posts.Create", handmade(t, key, guard.TokenType, map[string]any{"sub": ""}, nil), 401, reason.IdentityInvalid, guard.ErrInvalidIdentity},
 		{"no jti (replay cannot be tracked)", "posts", "Posts.Create", handmade(t, key, guard.TokenType, map[string]any{"jti": nil}, nil), 401, reason.IdentityInvalid, guard.ErrInvalidIdentity},

@@ -51,8 +51,11 @@ func TestRedisLimiterFailMode(t *testing.T) {
 	c := r.Client(t)
 	cfg := DefaultRateLimitConfig()
 	cfg.Account = Limit{Rate: 100, Burst: 100}
-	open := newRedisLim(t, c, cfg, WithFailMode(FailOpen))
-	closed := newRedisLim(t, c, cfg, WithFailMode(FailClosed))
+	// A generous timeout: this test is about the fail mode (the short
+	// default is TestRedisLimiterTimeout's), and a loaded machine under
+	// -race can take more than 50ms for a healthy Redis round trip.
+	open := newRedisLim(t, c, cfg, WithFailMode(FailOpen), WithRedisTimeout(5*time.Second))
+	closed := newRedisLim(t, c, cfg, WithFailMode(FailClosed), WithRedisTimeout(5*time.Second))
 	if o := closed.Allow(t.Context(), "alice", "t"); !o.Allowed || o.Err != nil {
 		t.Fatalf("redis up: %+v", o)
 	}
@@ -64,11 +67,7 @@ func TestRedisLimiterFailMode(t *testing.T) {
 	}{{"open", open, true}, {"closed", closed, false}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			start := time.Now()
 			o := tt.l.Allow(t.Context(), "alice", "t")
-			if took := time.Since(start); took > time.Second {
-				t.Fatalf("Allow took %s with Redis down", took)
-			}
 			if o.Allowed != tt.allowed || o.Err == nil {
 				t.Fatalf("redis down: %+v", o)
 			}

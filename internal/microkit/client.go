@@ -2,31 +2,41 @@ package microkit
 
 import (
 	"fmt"
+	"slices"
 
 	"go-micro.dev/v5/broker"
 	"go-micro.dev/v5/client"
-	"go-micro.dev/v5/selector"
 )
 
 // Client is a go-micro client with its own selector. Close it when done: the
-// selector caches registry lookups and keeps a registry watcher per looked-up
-// service.
+// selector caches registry lookups and keeps registry watchers.
 type Client struct {
 	client.Client
-	selector selector.Selector
+	selector *healthSelector
 }
 
 // NewClient returns a go-micro RPC client that resolves services through the
 // registry from [WithRegistry] with a selector of its own (client.Registry
 // would re-initialise go-micro's global default selector instead), a memory
 // broker and the transport (default HTTP). Client wrappers from
-// [WithClientWrappers] wrap it, the first outermost.
+// [WithClientWrappers] wrap it, the first outermost; call wrappers from
+// [WithCallWrappers] run inside them, then microkit's own:
+//
+//   - recovery after a restart: a node that refuses the connection is left
+//     out of selection and the call, which never left, goes to another
+//     node; a service announced by the registry while it could not be
+//     selected is looked up again at once ([EventKind] lists what the
+//     [WithEvents] function hears);
+//   - connections as [WithConnMode] says (default [ConnStreamID], which
+//     keeps go-micro's pool without losing answers), innermost.
+//
+// Errors of services that cannot be reached satisfy [IsUnavailable].
 func NewClient(opts ...Option) (*Client, error) {
 	c := newConfig(opts)
 	if c.registry == nil {
 		return nil, fmt.Errorf("client: %w", ErrNoRegistry)
 	}
-	sel := selector.NewSelector(selector.Registry(c.registry))
+	sel := newHealthSelector(c.registry, c.events)
 	reg := c.registry
 	co := []client.Option{
 		client.Selector(sel),
@@ -46,6 +56,14 @@ func NewClient(opts ...Option) (*Client, error) {
 		co = append(co, client.WrapCall(c.callWrappers...))
 	}
 	co = append(co, c.clientOpts...)
+	co = append(co, client.WrapCall(sel.failover))
+	co = append(co, connOptions(c.connMode)...)
+	// go-micro's per-call client.WithCallWrapper appends to a copy of the
+	// client's CallOptions whose CallWrappers slice shares its array: with
+	// spare capacity, concurrent calls would write each other's wrappers
+	// into it (a data race, and one call running another's wrapper). A
+	// slice without spare capacity makes every such append copy.
+	co = append(co, func(o *client.Options) { o.CallOptions.CallWrappers = slices.Clip(o.CallOptions.CallWrappers) })
 	return &Client{Client: client.NewClient(co...), selector: sel}, nil
 }
 

@@ -35,6 +35,8 @@ type config struct {
 	callWrappers []client.CallWrapper
 	serverOpts   []server.Option
 	clientOpts   []client.Option
+	connMode     ConnMode
+	events       EventFunc
 }
 
 func newConfig(opts []Option) config {

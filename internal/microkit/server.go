@@ -14,7 +14,9 @@ var ErrNoRegistry = errors.New("microkit: no registry given")
 
 // NewServer returns a go-micro RPC server named name that uses the registry
 // from [WithRegistry], a memory broker, the transport (default HTTP), a
-// unique node id and the address [DefaultAddress]. Stop waits for in-flight
+// unique node id and the address [DefaultAddress]. Its outermost handler
+// wrapper removes the Micro-Stream header that [NewClient] clients send
+// (see [ConnStreamID]) from the handler's context. Stop waits for in-flight
 // requests and deregisters the node.
 func NewServer(name string, opts ...Option) (server.Server, error) {
 	if name == "" {
@@ -47,6 +49,7 @@ func NewServer(name string, opts ...Option) (server.Server, error) {
 	if c.logger != nil {
 		so = append(so, server.WithLogger(c.logger))
 	}
+	so = append(so, server.WrapHandler(stripStreamID))
 	for _, w := range c.hdlrWrappers {
 		so = append(so, server.WrapHandler(w))
 	}

@@ -6,6 +6,8 @@ import (
 	"go-micro.dev/v5/server"
 	"go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tracegate/tracegate/internal/microkit"
 )
 
 // Options configure one blog service.
@@ -23,4 +25,12 @@ type Options struct {
 	Address string
 	// Logger is go-micro's logger; nil means go-micro's default.
 	Logger logger.Logger
+	// ServerOptions are added to the options of the service's server, after
+	// the registry, logger, address and handler wrappers; e.g.
+	// microkit.WithTransport in tests.
+	ServerOptions []microkit.Option
+	// ClientOptions are added to the options of the service's own client
+	// (the one it calls other services with), after the registry, logger
+	// and tracing wrapper; e.g. microkit.WithConnMode in benchmarks.
+	ClientOptions []microkit.Option
 }

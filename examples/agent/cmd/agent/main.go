@@ -28,6 +28,10 @@ import (
 
 	"github.com/tracegate/tracegate/examples/agent"
 	"github.com/tracegate/tracegate/telemetry"
+
+	// go-micro (linked through telemetry) prints a TLS warning at init unless
+	// MICRO_TLS_SECURE is set; this sets it first (see the package doc).
+	_ "github.com/tracegate/tracegate/internal/microkit/securetls"
 )
 
 // flushTimeout bounds the final export of the agent's telemetry.

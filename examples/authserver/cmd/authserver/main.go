@@ -38,6 +38,10 @@ import (
 
 	"github.com/tracegate/tracegate/examples/authserver"
 	"github.com/tracegate/tracegate/telemetry"
+
+	// go-micro (linked through telemetry) prints a TLS warning at init unless
+	// MICRO_TLS_SECURE is set; this sets it first (see the package doc).
+	_ "github.com/tracegate/tracegate/internal/microkit/securetls"
 )
 
 // Timeouts of the HTTP server and the health probe.
