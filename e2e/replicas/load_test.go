@@ -117,12 +117,12 @@ type tsClient struct {
 	done     chan error
 }
 
-// installSDK installs e2e/replicas/package{,-lock}.json into the npm cache
-// (scripts/npmcache.sh) and returns the directory and the Node 22 binary.
+// installSDK returns the directory of the pinned MCP TypeScript SDK (the
+// one e2e/tsclient uses, installed by scripts/tsclient.sh, which make deps
+// runs) and the Node 22 binary.
 func installSDK(t *testing.T) (dir, node string) {
 	t.Helper()
-	install := exec.Command("bash", "-c", `set -euo pipefail; tag=replicas; . scripts/npmcache.sh; `+
-		`npm_install e2e/replicas "the MCP TypeScript SDK"; npm_dir e2e/replicas`)
+	install := exec.Command(filepath.Join(root, "scripts", "tsclient.sh"), "dir")
 	install.Dir = root
 	var stderr bytes.Buffer
 	install.Stderr = &stderr
