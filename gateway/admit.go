@@ -25,8 +25,7 @@ const unknownToolKey = "<unknown>"
 // the audit record by the auditor, both from the same verdict.
 type admitter struct {
 	verifier policy.Verifier // nil: anonymous access
-	scopes   *policy.ScopePolicy
-	limiter  policy.Limiter // nil: no limits
+	policies *policyStore    // scopes and limits, loaded once per request
 	catalog  *catalog
 	sessions *sessions
 	budget   *budget
@@ -34,9 +33,6 @@ type admitter struct {
 	// baseline is the scope set a 401 names (RFC 6750 §3 scope=): what a
 	// least-privileged client should ask for first; more comes by step-up.
 	baseline []string
-	// listUncallable lists tools the caller cannot call, with the scopes
-	// they need in _meta, instead of hiding them.
-	listUncallable bool
 }
 
 // authenticate verifies the caller's credential (tokenErr: it could not be
@@ -75,6 +71,7 @@ func (a *admitter) wrap(next handler) handler {
 
 // admit decides ex; a refusal is left in ex.verdict.
 func (a *admitter) admit(ctx context.Context, ex *exchange) {
+	ex.policy = a.policies.load()
 	switch {
 	case ex.verdict != nil: // refused by its transport (parse, headers, body)
 		return
@@ -119,8 +116,8 @@ func (a *admitter) admitCall(ctx context.Context, ex *exchange) {
 		return
 	}
 	ex.entry = e
-	ex.requirement = a.scopes.Resolve(e.Canonical, e.Scopes)
-	d := a.authorize(ex.principal, ex.requirement)
+	ex.requirement = ex.policy.scopes.Resolve(e.Canonical, e.Scopes)
+	d := a.authorize(ex.policy.scopes, ex.principal, ex.requirement)
 	ex.decision = &d
 	if !d.Allowed {
 		v := policyVerdict(d.Err())
@@ -139,10 +136,11 @@ func (a *admitter) admitCall(ctx context.Context, ex *exchange) {
 // limit applies the rate limits of ex's principal for tool and tells
 // whether the call may go on.
 func (a *admitter) limit(ctx context.Context, ex *exchange, tool string) bool {
-	if a.limiter == nil {
+	lim := ex.policy.limiter
+	if lim == nil {
 		return true
 	}
-	o := a.limiter.Allow(ctx, ex.principal.Subject, tool)
+	o := lim.Allow(ctx, ex.principal.Subject, tool)
 	ex.limit = &o
 	if o.Allowed {
 		return true
@@ -159,11 +157,11 @@ func (a *admitter) limit(ctx context.Context, ex *exchange, tool string) bool {
 // authorize decides scopes; without authentication (anonymous development
 // mode) there is nothing to decide on and every tool is allowed, as in
 // go-micro's gateway without Auth.
-func (a *admitter) authorize(p policy.Principal, req policy.Requirement) policy.Decision {
+func (a *admitter) authorize(scopes *policy.ScopePolicy, p policy.Principal, req policy.Requirement) policy.Decision {
 	if a.verifier == nil {
 		return policy.Decision{Allowed: true, Reason: reason.Anonymous, Required: req.Scopes, Mode: req.Mode, Satisfied: req.Scopes}
 	}
-	return a.scopes.Authorize(p, req)
+	return scopes.Authorize(p, req)
 }
 
 // metaKeyRequiredScopes is where a listed tool the caller cannot call names
@@ -176,6 +174,7 @@ func (a *admitter) filterTools(ex *exchange, lr *mcp.ListToolsResult) {
 	if a.verifier == nil {
 		return
 	}
+	pol := a.policies.policyOf(ex)
 	kept := lr.Tools[:0]
 	for _, t := range lr.Tools {
 		e, ok := a.catalog.lookup(t.Name)
@@ -183,12 +182,12 @@ func (a *admitter) filterTools(ex *exchange, lr *mcp.ListToolsResult) {
 			kept = append(kept, t)
 			continue
 		}
-		req := a.scopes.Resolve(e.Canonical, e.Scopes)
-		if a.scopes.CanList(ex.principal, req) {
+		req := pol.scopes.Resolve(e.Canonical, e.Scopes)
+		if pol.scopes.CanList(ex.principal, req) {
 			kept = append(kept, t)
 			continue
 		}
-		if a.listUncallable {
+		if pol.cfg.ListUncallable {
 			c := *t
 			c.Meta = mcp.Meta{}
 			for k, v := range t.Meta {

@@ -19,10 +19,10 @@ import (
 // dispatching; the auditor records everything else, refusals included,
 // after the rest of the chain has run.
 type auditor struct {
-	recorder   *audit.Recorder
-	policyHash string
-	logger     *log.Logger
-	anon       *anonAudit
+	recorder *audit.Recorder
+	policies *policyStore // names the policy each record was decided under
+	logger   *log.Logger
+	anon     *anonAudit
 }
 
 func (a *auditor) wrap(next handler) handler {
@@ -83,7 +83,7 @@ func (a *auditor) fields(ctx context.Context, ex *exchange) audit.Fields {
 		RequiredScopes:  ex.requirement.Scopes,
 		ScopeSource:     ex.requirement.Source,
 		Duration:        time.Since(ex.start),
-		PolicyHash:      a.policyHash,
+		PolicyHash:      a.policies.policyOf(ex).hash,
 	}
 	if ex.authenticated {
 		f.Subject, f.Client, f.IntentID = ex.principal.Subject, ex.principal.Client, ex.principal.IntentID

@@ -22,21 +22,7 @@ func newVerifier(ctx context.Context, o Options) (policy.Verifier, error) {
 	case o.Auth != nil:
 		return policy.NewAuthVerifier(o.Auth), nil
 	case a.Issuer != "" || a.JWKSURL != "":
-		opts := []policy.JWTOption{policy.WithAudience(a.Resource), policy.WithIssuer(a.Issuer)}
-		if a.JWKSURL != "" {
-			opts = append(opts, policy.WithJWKSURL(a.JWKSURL))
-		}
-		if len(a.Algorithms) > 0 {
-			opts = append(opts, policy.WithAlgorithms(a.Algorithms...))
-		}
-		if a.Leeway > 0 {
-			opts = append(opts, policy.WithLeeway(a.Leeway))
-		}
-		if a.IntentClaim != "" {
-			opts = append(opts, policy.WithIntentClaim(a.IntentClaim))
-		}
-		opts = append(opts, policy.WithMaxLifetime(a.MaxTokenLifetime), policy.WithRequiredType(a.RequireTyp))
-		v, err := policy.NewJWTVerifier(ctx, opts...)
+		v, err := newJWTVerifier(ctx, a, a.Resource)
 		if err != nil {
 			return nil, fmt.Errorf("gateway: auth: %w", err)
 		}
@@ -45,18 +31,24 @@ func newVerifier(ctx context.Context, o Options) (policy.Verifier, error) {
 	return nil, nil
 }
 
-func newLimiter(o Options) (policy.Limiter, error) {
-	if o.Limiter != nil {
-		return o.Limiter, nil
+// newJWTVerifier verifies JWTs from the configured issuer for audience (the
+// MCP resource, or the console's).
+func newJWTVerifier(ctx context.Context, a AuthConfig, audience string) (*policy.JWTVerifier, error) {
+	opts := []policy.JWTOption{policy.WithAudience(audience), policy.WithIssuer(a.Issuer)}
+	if a.JWKSURL != "" {
+		opts = append(opts, policy.WithJWKSURL(a.JWKSURL))
 	}
-	if !o.Config.Policy.RateLimit.Enabled() {
-		return nil, nil
+	if len(a.Algorithms) > 0 {
+		opts = append(opts, policy.WithAlgorithms(a.Algorithms...))
 	}
-	l, err := policy.NewMemoryLimiter(o.Config.Policy.RateLimit)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: rate limit: %w", err)
+	if a.Leeway > 0 {
+		opts = append(opts, policy.WithLeeway(a.Leeway))
 	}
-	return l, nil
+	if a.IntentClaim != "" {
+		opts = append(opts, policy.WithIntentClaim(a.IntentClaim))
+	}
+	opts = append(opts, policy.WithMaxLifetime(a.MaxTokenLifetime), policy.WithRequiredType(a.RequireTyp))
+	return policy.NewJWTVerifier(ctx, opts...)
 }
 
 // newMinter loads or generates the downstream identity key.

@@ -24,8 +24,7 @@ type caller struct {
 	minter     *policy.Minter
 	dispatcher *dispatcher
 	auditor    *auditor
-	catalog    *catalog            // for the downstream endpoints of a tool
-	scopes     *policy.ScopePolicy // for the scopes of its identity
+	catalog    *catalog // for the downstream endpoints of a tool
 }
 
 // call runs ex's tool. A failing service is an isError result; strict mode

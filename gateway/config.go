@@ -3,16 +3,14 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/tracegate/tracegate/gateway/audit"
+	"github.com/tracegate/tracegate/gateway/console"
 	"github.com/tracegate/tracegate/gateway/policy"
 )
 
@@ -62,7 +60,9 @@ type Config struct {
 	// Replicas is how many gateways serve behind one load balancer (1).
 	// With more than one, ReplicaID and Sessions.KeyFile are required, and
 	// limits and sessions belong in a shared store (Options.Limiter,
-	// Options.SessionStore); see docs/replicas.md.
+	// Options.SessionStore); see docs/replicas.md. Policy is then
+	// distributed as configuration: the console shows it read-only and each
+	// replica reloads its own file.
 	Replicas int `yaml:"replicas"`
 	// ReplicaID names this replica (configuration, not a host name):
 	// letters, digits, '_', '.', '-', at most 63. It names the audit file
@@ -99,6 +99,9 @@ type Config struct {
 	Identity IdentityConfig `yaml:"identity"`
 	// Audit configures the audit trail.
 	Audit audit.Config `yaml:"audit"`
+	// Console configures the operator console at /console (off by
+	// default; see package console).
+	Console console.Config `yaml:"console"`
 }
 
 // AuthConfig configures the OAuth 2.1 resource server.
@@ -277,7 +280,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%w: %q", ErrBadTrust, c.Trust))
 	}
 	if c.Timeout < 0 || c.RecordLimit < 0 || c.MaxBodyBytes < 0 || c.ResyncInterval < 0 ||
-		c.MaxInflightBytes < 0 || c.MaxJSONDepth < 0 || c.UnauthenticatedAuditRate < 0 || c.Baggage.MaxBytes < 0 {
+		c.MaxInflightBytes < 0 || c.MaxJSONDepth < 0 || c.UnauthenticatedAuditRate < 0 || c.Baggage.MaxBytes < 0 || c.Replicas < 0 {
 		errs = append(errs, ErrNegative)
 	}
 	if s := c.Sessions; s.IdleTimeout < 0 || s.MaxLifetime < 0 || s.MaxPerSubject < 0 || s.MaxTotal < 0 {
@@ -302,6 +305,9 @@ func (c Config) Validate() error {
 		if err := c.Policy.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("policy: %w", err))
 		}
+	}
+	if err := c.consoleConfig().Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Audit.Mode != "" {
 		if err := c.Audit.Validate(); err != nil {
@@ -335,18 +341,12 @@ func (c Config) Validate() error {
 // LoadConfig reads a YAML file over DefaultConfig and validates it. Unknown
 // keys are errors, so a typo is not silently ignored.
 func LoadConfig(path string) (Config, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("gateway: config: %w", err)
 	}
-	defer f.Close()
-	c := DefaultConfig()
-	dec := yaml.NewDecoder(f)
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, fmt.Errorf("gateway: config %s: %w", path, err)
-	}
-	if err := c.Validate(); err != nil {
+	c, err := parseConfig(data)
+	if err != nil {
 		return Config{}, fmt.Errorf("gateway: config %s: %w", path, err)
 	}
 	return c, nil

@@ -90,6 +90,9 @@ func emitDecision(ctx context.Context, em emitter, ex *exchange) {
 		attrs = append(attrs, KeyAuthzRequired.StringSlice(orEmpty(ex.requirement.Scopes)), KeyAuthzSource.String(ex.requirement.Source))
 	}
 	attrs = append(attrs, KeyAuthzDecision.String(decision), KeyAuthzReason.String(string(why)))
+	if ex.policy != nil {
+		attrs = append(attrs, KeyPolicyHash.String(ex.policy.hash))
+	}
 	span.SetAttributes(KeyAuthzDecision.String(decision), KeyAuthzReason.String(string(why)))
 	em.EmitSeverity(ctx, severity(decision == decisionAllow), EventAuthzDecision, attrs...)
 

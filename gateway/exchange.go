@@ -51,7 +51,8 @@ type exchange struct {
 	authErr       error
 
 	// Admission.
-	entry       *toolEntry // tools/call of a known tool
+	policy      *policySnapshot // the policy the request is decided under, loaded once
+	entry       *toolEntry      // tools/call of a known tool
 	requirement policy.Requirement
 	decision    *policy.Decision
 	limit       *policy.LimitOutcome

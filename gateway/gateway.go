@@ -3,11 +3,9 @@ package gateway
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/tracegate/tracegate/gateway/audit"
+	"github.com/tracegate/tracegate/gateway/console"
 	"github.com/tracegate/tracegate/gateway/policy"
 	"github.com/tracegate/tracegate/internal/microkit"
 	"github.com/tracegate/tracegate/telemetry"
@@ -45,8 +44,12 @@ type Gateway struct {
 	front    *front
 
 	ownClient *microkit.Client // closed with the gateway when we built it
-	ownLimit  bool             // the limiter was built here and is closed here
 	draining  atomic.Bool      // shutting down: /readyz answers 503
+	policies  *policyStore     // the current scope policy and limits
+	cfgFile   *policyFile      // Options.ConfigFile: reloads and write-back; nil without
+
+	console    *console.Console // nil unless Config.Console.Enabled
+	consoleCfg console.Config
 
 	mu      sync.Mutex
 	started bool
@@ -112,17 +115,19 @@ func (g *Gateway) build() error {
 	if err != nil {
 		return err
 	}
-	scopes, err := policy.NewScopePolicy(o.Config.Policy.Scopes)
-	if err != nil {
-		return fmt.Errorf("gateway: scopes: %w", err)
-	}
-	limiter, err := newLimiter(o)
-	if err != nil {
+	if g.policies, err = newPolicyStore(o.Config.Policy, o.Limiter); err != nil {
 		return err
 	}
-	g.ownLimit = o.Limiter == nil && limiter != nil
+	if o.ConfigFile != "" {
+		g.cfgFile = newPolicyFile(o.ConfigFile)
+	}
 	if g.minter, err = newMinter(o); err != nil {
 		return err
+	}
+	var feed *console.Feed
+	if o.Config.Console.Enabled {
+		feed = console.NewFeed(0)
+		o.AuditSinks = append(slices.Clone(o.AuditSinks), feed)
 	}
 	if g.recorder, err = newRecorder(o, g.emitter); err != nil {
 		return err
@@ -133,23 +138,19 @@ func (g *Gateway) build() error {
 		return err
 	}
 	inflight := &budget{limit: c.MaxInflightBytes}
-	g.admitter = &admitter{verifier: verifier, scopes: scopes, limiter: limiter, catalog: g.catalog,
+	g.admitter = &admitter{verifier: verifier, policies: g.policies, catalog: g.catalog,
 		sessions: sess, budget: inflight, emitter: g.emitter,
-		baseline: c.Auth.BaselineScopes, listUncallable: c.Policy.ListUncallable}
-	g.auditor = &auditor{recorder: g.recorder, policyHash: hashPolicy(c.Policy), logger: o.Logger,
+		baseline: c.Auth.BaselineScopes}
+	g.auditor = &auditor{recorder: g.recorder, policies: g.policies, logger: o.Logger,
 		anon: newAnonAudit(c.UnauthenticatedAuditRate, g.recorder, o.Logger)}
 	g.caller = &caller{recorder: g.recorder, minter: g.minter, dispatcher: &dispatcher{client: o.Client}, auditor: g.auditor,
-		catalog: g.catalog, scopes: g.admitter.scopes}
+		catalog: g.catalog}
 	g.pipeline()
 	g.front = newFront(g, sess, inflight)
+	if feed != nil {
+		return g.newConsole(feed)
+	}
 	return nil
-}
-
-// hashPolicy identifies the policy configuration in audit records.
-func hashPolicy(p policy.Config) string {
-	b, _ := json.Marshal(p)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
 }
 
 // pipeline registers the chain in one place, outermost first: tracing (so
@@ -188,6 +189,9 @@ func (g *Gateway) Start(ctx context.Context) error {
 	g.wg.Go(func() { g.discovery.run(run, watching) })
 	g.wg.Go(func() { g.auditor.anon.run(run) })
 	g.wg.Go(func() { g.sweepSessions(run) })
+	if g.cfgFile != nil {
+		g.wg.Go(func() { g.watchConfig(run) })
+	}
 	<-watching
 	if err := g.discovery.syncAll(); err != nil { // includes tools left out for their names: a clear error at start
 		stop()
@@ -221,6 +225,9 @@ func (g *Gateway) IdentityPublicKey() ed25519.PublicKey { return g.minter.Public
 // drains HTTP first).
 func (g *Gateway) Close() error {
 	g.cancel()
+	if g.console != nil {
+		g.console.Close()
+	}
 	g.wg.Wait()
 	var errs []error
 	if g.server != nil {
@@ -229,8 +236,8 @@ func (g *Gateway) Close() error {
 	if g.recorder != nil {
 		errs = append(errs, g.recorder.Close(context.WithoutCancel(g.opts.Context)))
 	}
-	if g.ownLimit && g.admitter != nil && g.admitter.limiter != nil {
-		errs = append(errs, g.admitter.limiter.Close())
+	if g.policies != nil {
+		errs = append(errs, g.policies.close())
 	}
 	if g.ownClient != nil {
 		errs = append(errs, g.ownClient.Close())

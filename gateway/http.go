@@ -18,7 +18,9 @@ const (
 
 // Handler returns the gateway's HTTP handler: MCP at /mcp (both protocol
 // eras), the RFC 9728 protected resource metadata, the JWKS of downstream
-// identities, a liveness probe (/healthz) and a readiness probe (/readyz).
+// identities, a liveness probe (/healthz), a readiness probe (/readyz) and,
+// when enabled, the operator console at /console with its own resource
+// metadata.
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(MCPPath, g.front)
@@ -33,6 +35,7 @@ func (g *Gateway) Handler() http.Handler {
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET "+ReadyPath, g.serveReady)
+	g.mountConsole(mux)
 	return mux
 }
 
@@ -64,8 +67,9 @@ func (g *Gateway) resourceMetadata(r *http.Request) *policy.ProtectedResourceMet
 	scopes := a.BaselineScopes
 	if len(scopes) == 0 {
 		seen := map[string]bool{}
+		pol := g.policies.load()
 		for _, e := range g.catalog.entries() {
-			for _, s := range g.admitter.scopes.Resolve(e.Canonical, e.Scopes).Scopes {
+			for _, s := range pol.scopes.Resolve(e.Canonical, e.Scopes).Scopes {
 				if !seen[s] {
 					seen[s] = true
 					scopes = append(scopes, s)

@@ -28,7 +28,7 @@ func (c *caller) identityRequest(ctx context.Context, ex *exchange) policy.Ident
 	case d.Reason == reason.Anonymous:
 		scopes = policy.RequestedScopes(ex.requirement, ds)
 	default:
-		scopes = c.scopes.IdentityScopes(ex.principal.Scopes, ex.requirement, ds)
+		scopes = ex.policy.scopes.IdentityScopes(ex.principal.Scopes, ex.requirement, ds)
 	}
 	return policy.IdentityRequest{
 		Principal:  ex.principal,

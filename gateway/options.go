@@ -21,6 +21,7 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tracegate/tracegate/gateway/audit"
+	"github.com/tracegate/tracegate/gateway/console"
 	"github.com/tracegate/tracegate/gateway/policy"
 	"github.com/tracegate/tracegate/telemetry"
 )
@@ -104,6 +105,10 @@ type Options struct {
 	// StdioToken is the stdio client's credential (flag or env), verified
 	// like a bearer token on every request.
 	StdioToken string
+	// ConsoleVerifier verifies the console's tokens (Config.Console),
+	// overriding the JWT verifier built from Config.Auth with the console's
+	// resource as audience (tests, custom identity providers).
+	ConsoleVerifier policy.Verifier
 	// AuditSinks receive every audit record besides the configured ones.
 	AuditSinks []audit.Sink
 	// AuditOptions are passed to audit.New after the gateway's own (e.g.
@@ -112,6 +117,11 @@ type Options struct {
 	AuditOptions []audit.Option
 	// Config holds everything else, loadable from YAML ([LoadConfig]).
 	Config Config
+	// ConfigFile is the YAML file Config was loaded from. With it the
+	// policy is reloaded when the file changes and on [Gateway.ReloadPolicy]
+	// (SIGHUP), and [Gateway.UpdatePolicy] (the console) writes changes
+	// back to it. Without it the policy is fixed.
+	ConfigFile string
 }
 
 // Errors returned by [Options.Validate].
@@ -145,6 +155,12 @@ func (o Options) Validate() error {
 	}
 	if o.Verifier == nil && o.Auth == nil && jwt && a.Resource == "" {
 		errs = append(errs, ErrNoResource)
+	}
+	if o.Config.Console.Enabled && o.ConsoleVerifier == nil && !jwt {
+		errs = append(errs, ErrConsoleNoAuth)
+	}
+	if o.Config.Console.Enabled && o.Config.consoleConfig().Resource == "" {
+		errs = append(errs, fmt.Errorf("%w (or auth.resource to derive it from)", console.ErrNoResource))
 	}
 	if rl := o.RateLimit; rl != nil && (rl.RequestsPerSecond <= 0 || rl.Burst < 1) {
 		errs = append(errs, fmt.Errorf("%w: RateLimit needs RequestsPerSecond > 0 and Burst >= 1", policy.ErrInvalidLimit))

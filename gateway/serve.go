@@ -15,13 +15,17 @@ const shutdownGrace = 15 * time.Second
 // HTTPServer returns an http.Server for the gateway with production
 // timeouts. There is no write timeout: MCP GET streams are long-lived.
 func (g *Gateway) HTTPServer() *http.Server {
-	return &http.Server{
+	srv := &http.Server{
 		Handler:           g.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	if g.console != nil {
+		srv.RegisterOnShutdown(g.console.Close) // its live streams never go idle
+	}
+	return srv
 }
 
 // Serve runs a gateway on opts.Address until opts.Context ends, like

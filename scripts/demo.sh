@@ -9,7 +9,9 @@
 #
 # Binaries are built into $DEMO_BIN_DIR (Go's build cache makes a second run
 # take seconds); logs, PIDs, keys and the audit log live in $DEMO_STATE_DIR.
-# The gateway's configuration is docker/gateway.yaml, as under docker compose.
+# The gateway's configuration is docker/gateway.yaml, as under docker compose,
+# copied to $DEMO_STATE_DIR/gateway.yaml at each start: the console writes
+# policy changes back to that copy (never to the repository's file).
 # Everything listens on 127.0.0.1 only.
 #
 # Environment (all optional):
@@ -197,10 +199,13 @@ else
   wait_for "Jaeger at $jaeger_url" 10 curl -fsS "$jaeger_url/api/services"
 fi
 
-start authserver "$bin/authserver" --addr "127.0.0.1:$auth_port" --issuer "$auth_url" --audience "$gw_url"
+start authserver "$bin/authserver" --addr "127.0.0.1:$auth_port" --issuer "$auth_url" --audience "$gw_url" \
+  --resources "$console_url=tracegate:admin"
 wait_for "the authserver" 20 curl -fsS "$auth_url/healthz"
 
-start gateway "$bin/tracegate" serve --addr "127.0.0.1:$gw_port" --config "$root/docker/gateway.yaml" \
+cp "$root/docker/gateway.yaml" "$state/gateway.yaml"
+start gateway "$bin/tracegate" serve --addr "127.0.0.1:$gw_port" --config "$state/gateway.yaml" \
+  --console-jaeger-url "$jaeger_url" \
   --registry nats --registry_address "$nats_url" \
   --auth-issuer "$auth_url" --auth-resource "$gw_url" \
   --audit-file "$state/audit.jsonl" --audit-key "$state/audit-key.pem" --identity-key "$state/identity-key.pem"
@@ -248,9 +253,10 @@ tracegate demo: ready (agent: $agent_status). Everything runs until Ctrl-C.
 
 $jaeger_lines
   gateway (MCP)   $gw_url   (MCP clients: docs/clients.md)
+  console         $console_url   (sign in as demo-user, or: admin-agent's token for resource $console_url)
   authserver      $auth_url   (DEV ONLY; token endpoint $auth_url/token)
   clients         demo-agent / demo-secret    scopes blog:read blog:write
-                  admin-agent / admin-secret  also blog:admin
+                  admin-agent / admin-secret  also blog:admin, and tracegate:admin for the console
                   MCP clients sign in as demo-user on a consent page (blog:read, blog:write)
   logs            $state/*.log
   audit log       $state/audit.jsonl

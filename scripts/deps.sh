@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need, if missing: redis-server (the
-# shared rate-limit tests start their own on 127.0.0.1) and python3/curl used
-# by scripts/jaeger.sh; haproxy for e2e/replicas. Idempotent; a second run does nothing.
+# shared rate-limit tests start their own on 127.0.0.1), python3/curl used
+# by scripts/jaeger.sh, haproxy for e2e/replicas and chromium for the
+# console's browser tests. Idempotent; a second run does nothing.
 set -euo pipefail
 
 need=()
@@ -11,6 +12,8 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 # haproxy: the load balancer of e2e/replicas (run unprivileged on loopback;
 # policy-rc.d below keeps the package from starting a system-wide one).
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+# Headless Chromium for the console's browser tests (e2e/console, chromedp).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""

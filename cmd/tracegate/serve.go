@@ -7,6 +7,9 @@ import (
 	"io"
 	"log"
 	"net"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -90,6 +93,7 @@ func runGateway(ctx context.Context, f *serveFlags, cfg gateway.Config, logger *
 		Propagator:     providers.Propagator,
 		StdioToken:     f.stdioToken,
 		Config:         cfg,
+		ConfigFile:     f.config,
 	}
 	if f.redisURL != "" {
 		rc, err := redisClient(f)
@@ -121,6 +125,8 @@ func runGateway(ctx context.Context, f *serveFlags, cfg gateway.Config, logger *
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}
+	stopHUP := reloadOnSIGHUP(ctx, gw, logger)
+	defer stopHUP()
 	if f.stdio {
 		logger.Print("serving MCP on stdio")
 		err := gw.ServeStdio(ctx, stdin, nopWriteCloser{stdout})
@@ -134,7 +140,47 @@ func runGateway(ctx context.Context, f *serveFlags, cfg gateway.Config, logger *
 		return fmt.Errorf("listen %s: %w", f.addr, err)
 	}
 	logger.Printf("serving MCP on http://%s%s (registry %s)", ln.Addr(), gateway.MCPPath, f.registry)
+	if cfg.Console.Enabled {
+		logger.Printf("console on http://%s/console", ln.Addr())
+	}
 	return gw.ServeListener(ctx, ln)
+}
+
+// reloadOnSIGHUP reloads the policy from the --config file on every SIGHUP
+// (the same reload as when the file changes on disk) until ctx ends or the
+// returned stop is called.
+func reloadOnSIGHUP(ctx context.Context, gw *gateway.Gateway, logger *log.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-done:
+				return
+			case <-hup:
+				changed, err := gw.ReloadPolicy(ctx, gateway.SourceSIGHUP)
+				switch {
+				case err != nil:
+					logger.Printf("SIGHUP: %v", err)
+				case changed:
+					_, hash := gw.CurrentPolicy()
+					logger.Printf("SIGHUP: policy reloaded (%s)", hash)
+				default:
+					logger.Print("SIGHUP: policy unchanged")
+				}
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+		<-finished
+	}
 }
 
 // redisClient connects to the store the replicas share (limits and

@@ -22,7 +22,8 @@ type serveFlags struct {
 	auditFile, auditMode, auditKey, identityKey string
 	auditMACKey                                 string
 	stdioToken, redisURL, allowedOrigin         string
-	redisFailOpen                               bool
+	redisFailOpen, console                      bool
+	consoleResource, consoleJaeger, consoleUI   string
 	replicaID, sessionKey, sessionPrevKey       string
 	allowLocalLimits                            bool
 	replicas                                    int
@@ -63,6 +64,10 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	str(&f.stdioToken, "stdio-token", "TRACEGATE_STDIO_TOKEN", "", "bearer token of the stdio client")
 	str(&f.redisURL, "redis", "TRACEGATE_REDIS_URL", "", "Redis URL for rate limits shared by replicas, e.g. redis://127.0.0.1:6379/0")
 	boolean(&f.redisFailOpen, "redis-fail-open", "TRACEGATE_REDIS_FAIL_OPEN", "allow calls when Redis is unreachable (default: refuse)")
+	boolean(&f.console, "console", "TRACEGATE_CONSOLE", "serve the operator console at /console (operators sign in with the --auth-issuer)")
+	str(&f.consoleResource, "console-resource", "TRACEGATE_CONSOLE_RESOURCE", "", "the console's resource URI, its tokens' audience (default: the --auth-resource origin + /console)")
+	str(&f.consoleJaeger, "console-jaeger-url", "TRACEGATE_CONSOLE_JAEGER_URL", "", "Jaeger query URL for the console's message views and audit search")
+	str(&f.consoleUI, "console-jaeger-ui-url", "TRACEGATE_CONSOLE_JAEGER_UI_URL", "", "Jaeger UI URL the console links to (default: --console-jaeger-url)")
 	str(&f.allowedOrigin, "allowed-origin", "TRACEGATE_ALLOWED_ORIGIN", "", "browser Origin allowed to call /mcp")
 	var replicas, drain string
 	str(&replicas, "replicas", "TRACEGATE_REPLICAS", "1", "how many gateway replicas serve behind one load balancer (docs/replicas.md)")
@@ -99,21 +104,25 @@ func (f *serveFlags) gatewayConfig() (gateway.Config, error) {
 	}
 	a := &cfg.Auth
 	apply := map[string]func(){
-		"anonymous":            func() { a.Anonymous = f.anonymous },
-		"auth-issuer":          func() { a.Issuer = f.authIssuer },
-		"auth-jwks-url":        func() { a.JWKSURL = f.authJWKS },
-		"auth-resource":        func() { a.Resource = f.authResource },
-		"audit-file":           func() { cfg.Audit.File.Path = f.auditFile },
-		"audit-mode":           func() { cfg.Audit.Mode = audit.Mode(f.auditMode) },
-		"audit-key":            func() { cfg.Audit.File.SigningKeyFile = f.auditKey },
-		"audit-mac-key":        func() { cfg.Audit.MACKeyFile = f.auditMACKey },
-		"identity-key":         func() { cfg.Identity.KeyFile = f.identityKey },
-		"allowed-origin":       func() { cfg.AllowedOrigins = append(cfg.AllowedOrigins, f.allowedOrigin) },
-		"replicas":             func() { cfg.Replicas = f.replicas },
-		"replica-id":           func() { cfg.ReplicaID = f.replicaID },
-		"drain-delay":          func() { cfg.DrainDelay = f.drainDelay },
-		"session-key":          func() { cfg.Sessions.KeyFile = f.sessionKey },
-		"session-previous-key": func() { cfg.Sessions.PreviousKeyFile = f.sessionPrevKey },
+		"anonymous":             func() { a.Anonymous = f.anonymous },
+		"auth-issuer":           func() { a.Issuer = f.authIssuer },
+		"auth-jwks-url":         func() { a.JWKSURL = f.authJWKS },
+		"auth-resource":         func() { a.Resource = f.authResource },
+		"audit-file":            func() { cfg.Audit.File.Path = f.auditFile },
+		"audit-mode":            func() { cfg.Audit.Mode = audit.Mode(f.auditMode) },
+		"audit-key":             func() { cfg.Audit.File.SigningKeyFile = f.auditKey },
+		"audit-mac-key":         func() { cfg.Audit.MACKeyFile = f.auditMACKey },
+		"identity-key":          func() { cfg.Identity.KeyFile = f.identityKey },
+		"allowed-origin":        func() { cfg.AllowedOrigins = append(cfg.AllowedOrigins, f.allowedOrigin) },
+		"console":               func() { cfg.Console.Enabled = f.console },
+		"console-resource":      func() { cfg.Console.Resource = f.consoleResource },
+		"console-jaeger-url":    func() { cfg.Console.JaegerURL = f.consoleJaeger },
+		"console-jaeger-ui-url": func() { cfg.Console.JaegerUIURL = f.consoleUI },
+		"replicas":              func() { cfg.Replicas = f.replicas },
+		"replica-id":            func() { cfg.ReplicaID = f.replicaID },
+		"drain-delay":           func() { cfg.DrainDelay = f.drainDelay },
+		"session-key":           func() { cfg.Sessions.KeyFile = f.sessionKey },
+		"session-previous-key":  func() { cfg.Sessions.PreviousKeyFile = f.sessionPrevKey },
 	}
 	for name, fn := range apply {
 		if f.set[name] {

@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -119,15 +120,18 @@ func (s *Server) checkAuthzRequest(req *authzRequest, q url.Values) *oauthError 
 	if req.challenge = q.Get("code_challenge"); !pkceChallengeRE.MatchString(req.challenge) {
 		return invalidRequest("code_challenge must be 43 base64url characters (S256)")
 	}
-	if res := q.Get("resource"); res != "" {
-		if res != s.cfg.Audience {
-			return invalidTarget(fmt.Sprintf("resource %q is not served by this issuer (want %q)", res, s.cfg.Audience))
-		}
-		req.resource = res
+	_, only, ok := s.resourceScopes(q.Get("resource"))
+	if !ok {
+		return invalidTarget(fmt.Sprintf("resource %q is not served by this issuer (want %q)", q.Get("resource"), s.cfg.Audience))
+	}
+	req.resource = q.Get("resource")
+	grantable := s.userScopes
+	if only != nil {
+		grantable = only
 	}
 	var oe *oauthError
-	req.scopes, oe = pickScopes(strings.Fields(q.Get("scope")), s.userScopes,
-		"to public clients (the user may grant "+strings.Join(s.userScopes, " ")+")")
+	req.scopes, oe = pickScopes(strings.Fields(q.Get("scope")), grantable,
+		"to public clients (the user may grant "+strings.Join(grantable, " ")+")")
 	return oe
 }
 
@@ -157,7 +161,7 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, req authzRe
 		ClientID:    req.client.id,
 		Verified:    req.client.fromDocument,
 		RedirectURI: req.redirectURI,
-		Resource:    s.cfg.Audience,
+		Resource:    cmp.Or(req.resource, s.cfg.Audience),
 		Scopes:      req.scopes,
 		User:        s.cfg.User,
 		Action:      ConsentPath,

@@ -62,6 +62,12 @@ type Config struct {
 	// (RFC 8707), e.g. http://gateway:8080/mcp. A token request's resource
 	// parameter must equal it.
 	Audience string
+	// Resources are further resources (RFC 8707) this issuer serves, each
+	// with the only scopes a token for it may carry, e.g. the tracegate
+	// console {"http://127.0.0.1:8080/console": ["tracegate:admin"]}: the
+	// user may grant them on the consent page, a client gets those of its
+	// scopes that are among them.
+	Resources map[string][]string
 	// Clients that may ask for tokens with client credentials.
 	Clients []Client
 	// User is the sub of tokens issued through the authorization code flow
@@ -105,11 +111,12 @@ func DemoUserScopes() []string { return []string{"blog:read", "blog:write"} }
 
 // DemoClients are the demo's clients: demo-agent (secret demo-secret) may
 // read and write the blog but not administer it, so the demo's Posts.Delete
-// is refused with 403; admin-agent (secret admin-secret) may do everything.
+// is refused with 403; admin-agent (secret admin-secret) may do everything,
+// and get tracegate:admin for the console (a resource in Config.Resources).
 func DemoClients() []Client {
 	return []Client{
 		{ID: "demo-agent", Secret: "demo-secret", Scopes: []string{"blog:read", "blog:write"}},
-		{ID: "admin-agent", Secret: "admin-secret", Scopes: []string{"blog:read", "blog:write", "blog:admin"}},
+		{ID: "admin-agent", Secret: "admin-secret", Scopes: []string{"blog:read", "blog:write", "blog:admin", "tracegate:admin"}},
 	}
 }
 
@@ -120,6 +127,11 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.Audience); err != nil || !u.IsAbs() || u.Fragment != "" {
 		return fmt.Errorf("%w: %q", ErrInvalidAudience, c.Audience)
+	}
+	for res := range c.Resources {
+		if u, err := url.Parse(res); err != nil || !u.IsAbs() || u.Fragment != "" {
+			return fmt.Errorf("%w: resource %q", ErrInvalidAudience, res)
+		}
 	}
 	if c.TokenLifetime < 0 || c.TokenLifetime > MaxTokenLifetime {
 		return fmt.Errorf("%w: %s (want at most %s)", ErrInvalidLifetime, c.TokenLifetime, MaxTokenLifetime)

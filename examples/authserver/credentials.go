@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -30,10 +31,17 @@ func (s *Server) clientGrant(r *http.Request, form url.Values) (tokenRequest, *o
 	default:
 		return req, unsupportedGrant(fmt.Sprintf("grant_type %q is not supported (%s, or %s for public clients)", gt, GrantClientCredentials, GrantAuthorizationCode))
 	}
-	if oe := s.checkResource(form, ""); oe != nil {
+	aud, only, oe := s.checkResource(form, "")
+	if oe != nil {
 		return req, oe
 	}
-	if req.scopes, oe = pickScopes(strings.Fields(form.Get("scope")), c.Scopes, "for client "+c.ID); oe != nil {
+	allowed, why := c.Scopes, "for client "+c.ID
+	if only != nil {
+		allowed = slices.DeleteFunc(slices.Clone(c.Scopes), func(sc string) bool { return !slices.Contains(only, sc) })
+		why += " and resource " + aud
+	}
+	req.audience = aud
+	if req.scopes, oe = pickScopes(strings.Fields(form.Get("scope")), allowed, why); oe != nil {
 		return req, oe
 	}
 	req.intent = form.Get("intent")

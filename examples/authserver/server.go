@@ -95,6 +95,9 @@ func New(cfg Config) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	scopes := slices.Clone(s.userScopes)
+	for _, sc := range cfg.Resources {
+		scopes = append(scopes, sc...)
+	}
 	for _, c := range cfg.Clients {
 		rc := registeredClient{Client: c, digest: sha256.Sum256([]byte(c.Secret))}
 		s.clients[c.ID] = rc
@@ -105,6 +108,17 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("authserver: metadata: %w", err)
 	}
 	return s, nil
+}
+
+// resourceScopes returns the aud of a token for the requested resource
+// ("" is Audience) and the only scopes it may carry (nil: those of the
+// grant); ok is false for a resource this issuer does not serve.
+func (s *Server) resourceScopes(res string) (aud string, only []string, ok bool) {
+	if res == "" || res == s.cfg.Audience {
+		return s.cfg.Audience, nil, true
+	}
+	only, ok = s.cfg.Resources[res]
+	return res, only, ok
 }
 
 // Issuer is the configured issuer (the iss of every token).

@@ -52,7 +52,7 @@ func TestMetadataAtBothWellKnownPaths(t *testing.T) {
 		GrantTypesSupported:                        []string{"authorization_code", "client_credentials"},
 		TokenEndpointAuthMethodsSupported:          []string{"client_secret_basic", "client_secret_post", "none"},
 		CodeChallengeMethodsSupported:              []string{"S256"},
-		ScopesSupported:                            []string{"blog:admin", "blog:read", "blog:write"},
+		ScopesSupported:                            []string{"blog:admin", "blog:read", "blog:write", "tracegate:admin"},
 		ClientIDMetadataDocumentSupported:          true,
 		AuthorizationResponseIssParameterSupported: true,
 	}

@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -41,6 +42,7 @@ type TokenResponse struct {
 
 // tokenRequest is a validated token request: who the token is for.
 type tokenRequest struct {
+	audience string // the aud: Config.Audience or one of Config.Resources
 	clientID string
 	subject  string // the client itself (client credentials) or the user (authorization code)
 	scopes   []string
@@ -99,15 +101,25 @@ func (s *Server) parseTokenRequest(w http.ResponseWriter, r *http.Request) (toke
 	return s.clientGrant(r, form)
 }
 
-// checkResource accepts the resource parameters (RFC 8707) that name the
-// audience; want, when set, is the one the authorization request named.
-func (s *Server) checkResource(form url.Values, want string) *oauthError {
-	for _, res := range form["resource"] {
-		if res != s.cfg.Audience || (want != "" && res != want) {
-			return invalidTarget(fmt.Sprintf("resource %q is not served by this issuer (want %q)", res, s.cfg.Audience))
+// checkResource accepts the resource parameter (RFC 8707) when it names a
+// resource this issuer serves (at most one); want, when set, is the one the
+// authorization request named. It returns the token's aud and the only
+// scopes it may carry (nil: no further limit).
+func (s *Server) checkResource(form url.Values, want string) (string, []string, *oauthError) {
+	res := want
+	if got := form["resource"]; len(got) > 0 {
+		res = got[0]
+		for _, r := range got {
+			if r != res || (want != "" && r != want) {
+				return "", nil, invalidTarget(fmt.Sprintf("resource %q is not the one the request names", r))
+			}
 		}
 	}
-	return nil
+	aud, only, ok := s.resourceScopes(res)
+	if !ok {
+		return "", nil, invalidTarget(fmt.Sprintf("resource %q is not served by this issuer (want %q)", res, s.cfg.Audience))
+	}
+	return aud, only, nil
 }
 
 // codeGrant redeems an authorization code (OAuth 2.1 §4.1.3) for a public
@@ -138,10 +150,11 @@ func (s *Server) codeGrant(r *http.Request, form url.Values) (tokenRequest, *oau
 	case !verifyPKCE(form.Get("code_verifier"), az.challenge):
 		return req, invalidGrant("code_verifier does not match the code_challenge")
 	}
-	if oe := s.checkResource(form, az.resource); oe != nil {
+	aud, _, oe := s.checkResource(form, az.resource)
+	if oe != nil {
 		return req, oe
 	}
-	req.subject, req.scopes = s.cfg.User, az.scopes
+	req.audience, req.subject, req.scopes = aud, s.cfg.User, az.scopes
 	return req, nil
 }
 
@@ -178,7 +191,7 @@ func (s *Server) issue(req tokenRequest) (TokenResponse, error) {
 	b := jwt.NewBuilder().
 		Issuer(s.cfg.Issuer).
 		Subject(req.subject).
-		Audience([]string{s.cfg.Audience}).
+		Audience([]string{cmp.Or(req.audience, s.cfg.Audience)}).
 		IssuedAt(now).
 		NotBefore(now).
 		Expiration(now.Add(s.cfg.TokenLifetime)).

@@ -86,7 +86,7 @@ func (c *Call) End(ctx context.Context, d Completion) (Record, error) {
 // An allowed call in strict mode must use Begin/End instead: Record writes
 // after the fact, so it cannot refuse a call that was already dispatched.
 func (r *Recorder) Record(ctx context.Context, f Fields) (Record, error) {
-	if f.Method != "" && f.Method != MethodToolsCall && f.Decision != Deny && r.cfg.MethodLevel == LevelNone {
+	if f.Method != "" && f.Method != MethodToolsCall && f.Method != MethodPolicyChange && f.Decision != Deny && r.cfg.MethodLevel == LevelNone {
 		return Record{}, nil
 	}
 	mode := r.cfg.modeFor(f.Tool)

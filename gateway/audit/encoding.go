@@ -55,6 +55,8 @@ type wireRecord struct {
 	DurationNS      int64    `json:"duration_ns,omitempty"`
 	PolicyVersion   string   `json:"policy_version,omitempty"`
 	PolicyHash      string   `json:"policy_hash,omitempty"`
+	PolicyBefore    string   `json:"policy_before,omitempty"`
+	Change          string   `json:"change,omitempty"`
 	Dropped         uint64   `json:"dropped,omitempty"`
 	TruncFile       string   `json:"truncated_file,omitempty"`
 	TruncOffset     int64    `json:"truncated_offset,omitempty"`

@@ -38,6 +38,11 @@ type Fields struct {
 	Duration        time.Duration
 	PolicyVersion   string
 	PolicyHash      string
+	// PolicyBefore and Change describe a policy change (Method
+	// MethodPolicyChange): the hash it replaced and what changed, capped
+	// at MaxChange bytes.
+	PolicyBefore string
+	Change       string
 
 	// Arguments are the raw tools/call arguments. They are never stored as
 	// given: NewRecord keeps only their digest, and their plaintext (capped)
@@ -91,6 +96,8 @@ func NewRecord(f Fields, opts ...RecordOption) Record {
 	switch {
 	case f.Dropped > 0:
 		kind = KindGap
+	case method == MethodPolicyChange:
+		kind = KindPolicy
 	case method != MethodToolsCall:
 		kind = KindMethod
 	}
@@ -104,7 +111,9 @@ func NewRecord(f Fields, opts ...RecordOption) Record {
 		ScopeSource: f.ScopeSource, Decision: f.Decision, Reason: f.Reason, RateLimit: f.RateLimit,
 		Outcome: f.Outcome, ErrorType: f.ErrorType, DurationNS: int64(f.Duration),
 		PolicyVersion: f.PolicyVersion, PolicyHash: f.PolicyHash, Dropped: f.Dropped,
+		PolicyBefore: f.PolicyBefore,
 	}
+	w.Change, _ = capUTF8(f.Change, MaxChange)
 	if len(f.Arguments) > 0 {
 		compact := compactJSON(f.Arguments)
 		if o.digester != nil {

@@ -32,6 +32,9 @@ const (
 	AttrScopesReq   = "tracegate.audit.scopes.required"
 	AttrScopesGrant = "tracegate.audit.scopes.granted"
 	AttrDropped     = "tracegate.audit.dropped"
+	AttrPolicyHash  = "tracegate.audit.policy.hash"
+	AttrPolicyPrev  = "tracegate.audit.policy.before"
+	AttrChange      = "tracegate.audit.change"
 )
 
 // Emitter emits an OTel event (an OTLP log record and a span event on the
@@ -78,6 +81,9 @@ func Attributes(r Record) []attribute.KeyValue {
 	add(AttrOutcome, string(r.Outcome()))
 	add(AttrErrorType, r.ErrorType())
 	add(AttrArgsDigest, r.ArgsDigest())
+	add(AttrPolicyHash, r.PolicyHash())
+	add(AttrPolicyPrev, r.PolicyBefore())
+	add(AttrChange, r.Change())
 	add(AttrRateLimit, r.RateLimit())
 	if s := r.w.RequiredScopes; len(s) > 0 {
 		a = append(a, attribute.StringSlice(AttrScopesReq, r.RequiredScopes()))

@@ -117,6 +117,12 @@ func (r Record) PolicyVersion() string { return r.w.PolicyVersion }
 // PolicyHash is the hash of the policy that decided.
 func (r Record) PolicyHash() string { return r.w.PolicyHash }
 
+// PolicyBefore is, for a policy change, the hash of the policy it replaced.
+func (r Record) PolicyBefore() string { return r.w.PolicyBefore }
+
+// Change is, for a policy change, what changed.
+func (r Record) Change() string { return r.w.Change }
+
 // Dropped is the number of records a gap record stands for.
 func (r Record) Dropped() uint64 { return r.w.Dropped }
 

@@ -12,6 +12,7 @@ const (
 	KindGap        Kind = "gap"        // batch mode dropped Dropped records here
 	KindTruncation Kind = "truncation" // a crash or write error left uncommitted bytes
 	KindRecovery   Kind = "recovery"   // a restarted writer adopted the tail a crash left
+	KindPolicy     Kind = "policy"     // the decision policy changed (Fields.Method MethodPolicyChange)
 )
 
 // Phase distinguishes the pre-dispatch intent entry of strict mode from the
@@ -68,3 +69,11 @@ const (
 
 // MethodToolsCall is the MCP method that produces call records.
 const MethodToolsCall = "tools/call"
+
+// MethodPolicyChange marks the Fields of a policy change (kind policy): who
+// (Subject, Client), what (Change), and the policy hash before
+// (PolicyBefore) and after (PolicyHash). It is recorded at every level.
+const MethodPolicyChange = "tracegate/policy.change"
+
+// MaxChange caps Fields.Change (bytes, cut on a rune boundary).
+const MaxChange = 4096

@@ -10,18 +10,40 @@ import (
 	"strings"
 )
 
-// DiscoverJWKSURL returns the jwks_uri of issuer, trying in order (RFC 8414
+// AuthServerMetadata is what tracegate reads of an authorization server's
+// RFC 8414 metadata.
+type AuthServerMetadata struct {
+	Issuer                string `json:"issuer"`
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	TokenEndpoint         string `json:"token_endpoint"`
+	JWKSURI               string `json:"jwks_uri"`
+}
+
+// DiscoverJWKSURL returns the jwks_uri of issuer ([DiscoverMetadata]).
+func DiscoverJWKSURL(ctx context.Context, client *http.Client, issuer string) (string, error) {
+	m, err := DiscoverMetadata(ctx, client, issuer)
+	if err != nil {
+		return "", err
+	}
+	if m.JWKSURI == "" {
+		return "", fmt.Errorf("%w: %s: no jwks_uri", ErrDiscovery, issuer)
+	}
+	return m.JWKSURI, nil
+}
+
+// DiscoverMetadata fetches the metadata of issuer, trying in order (RFC 8414
 // §3 and OpenID Connect Discovery 1.0):
 //
 //	{origin}/.well-known/oauth-authorization-server{path}
 //	{origin}/.well-known/openid-configuration{path}   (path insertion)
 //	{issuer}/.well-known/openid-configuration          (path appending)
 //
-// The metadata's issuer must equal issuer (RFC 8414 §3.3).
-func DiscoverJWKSURL(ctx context.Context, client *http.Client, issuer string) (string, error) {
+// The metadata's issuer must equal issuer (RFC 8414 §3.3). Errors wrap
+// ErrDiscovery.
+func DiscoverMetadata(ctx context.Context, client *http.Client, issuer string) (AuthServerMetadata, error) {
 	u, err := url.Parse(issuer)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return "", fmt.Errorf("%w: issuer %q is not an absolute URL", ErrDiscovery, issuer)
+		return AuthServerMetadata{}, fmt.Errorf("%w: issuer %q is not an absolute URL", ErrDiscovery, issuer)
 	}
 	path := strings.TrimRight(u.Path, "/")
 	origin := u.Scheme + "://" + u.Host
@@ -34,41 +56,35 @@ func DiscoverJWKSURL(ctx context.Context, client *http.Client, issuer string) (s
 	}
 	var errs []string
 	for _, c := range candidates {
-		jwks, err := fetchJWKSURI(ctx, client, c, issuer)
+		m, err := fetchMetadata(ctx, client, c, issuer)
 		if err == nil {
-			return jwks, nil
+			return m, nil
 		}
 		errs = append(errs, err.Error())
 	}
-	return "", fmt.Errorf("%w: %s", ErrDiscovery, strings.Join(errs, "; "))
+	return AuthServerMetadata{}, fmt.Errorf("%w: %s", ErrDiscovery, strings.Join(errs, "; "))
 }
 
-func fetchJWKSURI(ctx context.Context, client *http.Client, metadataURL, issuer string) (string, error) {
+func fetchMetadata(ctx context.Context, client *http.Client, metadataURL, issuer string) (AuthServerMetadata, error) {
+	var meta AuthServerMetadata
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metadataURL, nil)
 	if err != nil {
-		return "", err
+		return meta, err
 	}
 	req.Header.Set("Accept", "application/json")
 	res, err := client.Do(req)
 	if err != nil {
-		return "", err
+		return meta, err
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("%s: HTTP %d", metadataURL, res.StatusCode)
-	}
-	var meta struct {
-		Issuer  string `json:"issuer"`
-		JWKSURI string `json:"jwks_uri"`
+		return meta, fmt.Errorf("%s: HTTP %d", metadataURL, res.StatusCode)
 	}
 	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&meta); err != nil {
-		return "", fmt.Errorf("%s: %w", metadataURL, err)
+		return meta, fmt.Errorf("%s: %w", metadataURL, err)
 	}
 	if strings.TrimRight(meta.Issuer, "/") != strings.TrimRight(issuer, "/") {
-		return "", fmt.Errorf("%s: issuer %q does not match %q", metadataURL, meta.Issuer, issuer)
+		return meta, fmt.Errorf("%s: issuer %q does not match %q", metadataURL, meta.Issuer, issuer)
 	}
-	if meta.JWKSURI == "" {
-		return "", fmt.Errorf("%s: no jwks_uri", metadataURL)
-	}
-	return meta.JWKSURI, nil
+	return meta, nil
 }

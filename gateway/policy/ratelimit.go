@@ -88,6 +88,28 @@ func (c *compiledLimits) buckets(tool string) bucketSet {
 	return s
 }
 
+// BucketLimit is one bucket kind that applies to a tool, with its limit.
+type BucketLimit struct {
+	Kind  LimitKind `json:"kind"`
+	Limit Limit     `json:"limit"`
+}
+
+// LimitsFor lists the limits that apply to calls of tool, in check order
+// (per tool, per account, per account and tool), with the precedence of
+// Allow; none when c is invalid or sets none.
+func (c RateLimitConfig) LimitsFor(tool string) []BucketLimit {
+	cl, err := compileLimits(c)
+	if err != nil {
+		return nil
+	}
+	set := cl.buckets(tool)
+	out := make([]BucketLimit, 0, set.n)
+	for _, b := range set.spec[:set.n] {
+		out = append(out, BucketLimit{Kind: b.kind, Limit: b.limit})
+	}
+	return out
+}
+
 // limitFor is the configured limit of a bucket kind for tool (zero when none).
 func (c *compiledLimits) limitFor(k LimitKind, tool string) Limit {
 	var l Limit

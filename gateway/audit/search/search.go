@@ -123,6 +123,13 @@ func Query(ctx context.Context, o Options) ([]Entry, error) {
 	return extract(traces, o, tags), nil
 }
 
+// Entries returns every audit event (span log) of traces, oldest first,
+// each linking to jaegerURL's trace page: the audit records of one trace,
+// e.g. one user message.
+func Entries(traces []jaegerapi.Trace, jaegerURL string) []Entry {
+	return extract(traces, Options{JaegerURL: strings.TrimRight(jaegerURL, "/")}, nil)
+}
+
 // extract keeps the span events (span logs) that are audit events matching
 // every filter (Jaeger matches tags per trace, so other events of a trace
 // come along).

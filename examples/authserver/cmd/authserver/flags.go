@@ -19,6 +19,7 @@ type flags struct {
 	Addr       string
 	Issuer     string
 	Audience   string
+	Resources  string
 	Clients    string
 	User       string
 	UserScopes string
@@ -56,6 +57,8 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (fla
 		"issuer URL: the tokens' iss and the base of the metadata URLs (env AUTHSERVER_ISSUER; default http://<addr>, 127.0.0.1 for a wildcard host)")
 	fs.StringVar(&f.Audience, "audience", def("AUTHSERVER_AUDIENCE", authserver.DefaultAudience),
 		"the gateway's resource URI, the tokens' aud (env AUTHSERVER_AUDIENCE)")
+	fs.StringVar(&f.Resources, "resources", getenv("AUTHSERVER_RESOURCES"),
+		"further resources and the only scopes their tokens may carry: 'URI=scope1,scope2;URI2=scope3', e.g. the tracegate console 'http://127.0.0.1:8080/console=tracegate:admin' (env AUTHSERVER_RESOURCES)")
 	fs.StringVar(&f.Clients, "clients", getenv("AUTHSERVER_CLIENTS"),
 		"clients: 'id:secret:scope1,scope2;id2:...', or @file / a .yaml|.yml|.json file (env AUTHSERVER_CLIENTS; default: demo-agent and admin-agent)")
 	fs.StringVar(&f.User, "user", def("AUTHSERVER_USER", authserver.DefaultUser),
@@ -95,6 +98,16 @@ func (f flags) config() (authserver.Config, error) {
 	cfg := authserver.DefaultConfig()
 	cfg.Issuer, cfg.Audience, cfg.TokenLifetime, cfg.User = f.Issuer, f.Audience, f.TokenTTL, f.User
 	cfg.UserScopes = strings.FieldsFunc(f.UserScopes, func(r rune) bool { return r == ',' || r == ' ' })
+	for entry := range strings.SplitSeq(f.Resources, ";") {
+		uri, scopes, _ := strings.Cut(strings.TrimSpace(entry), "=")
+		if uri == "" {
+			continue
+		}
+		if cfg.Resources == nil {
+			cfg.Resources = map[string][]string{}
+		}
+		cfg.Resources[uri] = strings.FieldsFunc(scopes, func(r rune) bool { return r == ',' || r == ' ' })
+	}
 	if f.Clients != "" {
 		clients, err := authserver.ClientsFromFlag(f.Clients)
 		if err != nil {
