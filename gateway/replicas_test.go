@@ -348,7 +348,7 @@ func (*Extra) Echo(_ context.Context, req *map[string]any, rsp *map[string]any) 
 }
 
 // TestSessionStoreUnavailable: without Redis, a fail-closed replica refuses
-// requests on sessions with 503 limiter_unavailable (it cannot know whether
+// requests on sessions with 503 session_store_unavailable (it cannot know whether
 // the session was ended elsewhere); a fail-open one serves a session whose
 // id opens.
 func TestSessionStoreUnavailable(t *testing.T) {
@@ -370,7 +370,7 @@ func TestSessionStoreUnavailable(t *testing.T) {
 			if r.Status != tc.want {
 				t.Fatalf("ping with Redis gone: %s", r)
 			}
-			if tc.want != http.StatusOK && (r.Error == nil || r.Error.Code != gateway.CodeLimiterUnavailable) {
+			if tc.want != http.StatusOK && (r.Error == nil || r.Error.Code != gateway.CodeSessionStoreUnavailable) {
 				t.Fatalf("refusal: %s", r)
 			}
 		})

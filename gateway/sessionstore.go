@@ -29,13 +29,15 @@ type redisSessionConfig struct {
 
 // WithSessionFailMode decides requests on sessions when Redis cannot be
 // reached: policy.FailClosed (default) refuses them with 503
-// limiter_unavailable; policy.FailOpen serves any session whose sealed id
+// session_store_unavailable; policy.FailOpen serves any session whose sealed id
 // opens, as if the store held it.
 func WithSessionFailMode(m policy.FailMode) RedisSessionOption {
 	return redisSessionOptionFunc(func(c *redisSessionConfig) { c.fail = m })
 }
 
-// WithSessionRedisTimeout bounds each store operation (default 100ms).
+// WithSessionRedisTimeout bounds each store operation (default 1s: a
+// session request refused for a slow moment of Redis costs the client more
+// than the wait).
 func WithSessionRedisTimeout(d time.Duration) RedisSessionOption {
 	return redisSessionOptionFunc(func(c *redisSessionConfig) {
 		if d > 0 {
@@ -76,7 +78,7 @@ type redisSessions struct {
 // client (build it with
 // ContextTimeoutEnabled so the timeout reaches socket reads).
 func NewRedisSessionStore(rdb redis.UniversalClient, opts ...RedisSessionOption) SessionStore {
-	c := redisSessionConfig{fail: policy.FailClosed, timeout: 100 * time.Millisecond, prefix: "tracegate:",
+	c := redisSessionConfig{fail: policy.FailClosed, timeout: time.Second, prefix: "tracegate:",
 		logger: log.New(discard{}, "", 0)}
 	for _, o := range opts {
 		if o != nil {
@@ -217,7 +219,7 @@ func (r *redisSessions) failed(op string, err error) *verdict {
 	if r.cfg.fail == policy.FailOpen {
 		return nil
 	}
-	v := refuseWith(reason.LimiterUnavailable, "the shared session store is unavailable")
+	v := refuseWith(reason.SessionStoreUnavailable, "the shared session store is unavailable")
 	v.retryAfter = time.Second
 	return v
 }

@@ -18,15 +18,16 @@ import (
 // the go-sdk uses itself: its client treats -32003 as "client is closing").
 // On HTTP the same error is the body of the 401/403/404/429/503 answer.
 const (
-	CodeUnauthorized       = -32011
-	CodeForbidden          = -32013
-	CodeRateLimited        = -32029
-	CodeLimiterUnavailable = -32030
-	CodeSessionLimit       = -32031
-	CodeOverloaded         = -32032
-	CodeSessionNotFound    = -32001 // as the official TypeScript SDK answers an unknown session
-	CodeAdmissionMismatch  = -32033
-	CodeAuditUnavailable   = -32034
+	CodeUnauthorized            = -32011
+	CodeForbidden               = -32013
+	CodeRateLimited             = -32029
+	CodeLimiterUnavailable      = -32030
+	CodeSessionLimit            = -32031
+	CodeOverloaded              = -32032
+	CodeSessionNotFound         = -32001 // as the official TypeScript SDK answers an unknown session
+	CodeAdmissionMismatch       = -32033
+	CodeAuditUnavailable        = -32034
+	CodeSessionStoreUnavailable = -32035
 )
 
 // refusal is how a reason is answered: the HTTP status, the JSON-RPC code,
@@ -47,6 +48,7 @@ var refusals = map[reason.Reason]refusal{
 	reason.RateLimited:                {http.StatusTooManyRequests, 0, CodeRateLimited},
 	reason.LimiterUnavailable:         {http.StatusServiceUnavailable, 0, CodeLimiterUnavailable},
 	reason.SessionLimit:               {http.StatusServiceUnavailable, 0, CodeSessionLimit},
+	reason.SessionStoreUnavailable:    {http.StatusServiceUnavailable, 0, CodeSessionStoreUnavailable},
 	reason.Overloaded:                 {http.StatusServiceUnavailable, 0, CodeOverloaded},
 	reason.ParseError:                 {http.StatusBadRequest, 0, jsonrpc.CodeParseError},
 	reason.InvalidRequest:             {http.StatusBadRequest, 0, jsonrpc.CodeInvalidRequest},
@@ -177,7 +179,7 @@ func (v *verdict) challenge(resourceMetadata string) policy.Challenge {
 		c = policy.NewChallenge(v.cause, resourceMetadata, v.scopes, 0)
 	case v.reason == reason.InsufficientScope, v.reason == reason.UnscopedDenied:
 		c = policy.NewChallenge(policy.ErrInsufficientScope, resourceMetadata, v.scopes, 0)
-	case v.reason == reason.RateLimited, v.reason == reason.LimiterUnavailable, v.reason == reason.SessionLimit,
+	case v.reason == reason.RateLimited, v.reason == reason.LimiterUnavailable, v.reason == reason.SessionLimit, v.reason == reason.SessionStoreUnavailable,
 		v.reason == reason.Overloaded, v.reason == reason.AuditUnavailable:
 		c.RetryAfter = max(v.retryAfter, time.Second) // Retry-After has whole seconds; never 0
 	}

@@ -38,7 +38,8 @@ func WithFailMode(m FailMode) RedisOption {
 	return redisOptionFunc(func(c *redisConfig) { c.fail = m })
 }
 
-// WithRedisTimeout bounds each Allow's Redis work (default 50ms). For the
+// WithRedisTimeout bounds each Allow's Redis work (default 250ms: long enough
+// for a loaded host, short enough that a dead Redis fails a call fast). For the
 // deadline to reach socket reads, build the client with
 // ContextTimeoutEnabled: true.
 func WithRedisTimeout(d time.Duration) RedisOption {
@@ -71,7 +72,7 @@ func NewRedisLimiter(client redis.UniversalClient, cfg RateLimitConfig, opts ...
 	if err != nil {
 		return nil, err
 	}
-	rc := redisConfig{fail: FailClosed, timeout: 50 * time.Millisecond, prefix: "tracegate:"}
+	rc := redisConfig{fail: FailClosed, timeout: 250 * time.Millisecond, prefix: "tracegate:"}
 	for _, o := range opts {
 		if o != nil {
 			o.applyRedis(&rc)

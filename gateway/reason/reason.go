@@ -32,6 +32,9 @@ const (
 	RateLimited Reason = "rate_limited"
 	// LimiterUnavailable: the shared limiter backend failed and the gateway fails closed.
 	LimiterUnavailable Reason = "limiter_unavailable"
+	// SessionStoreUnavailable: the session store the replicas share failed
+	// and the gateway fails closed.
+	SessionStoreUnavailable Reason = "session_store_unavailable"
 	// SessionLimit: a per-subject or global cap on open sessions is reached.
 	SessionLimit Reason = "session_limit"
 	// Overloaded: the bytes of request bodies in flight are over their cap.
@@ -108,7 +111,7 @@ var allowed = []Reason{Granted, Authenticated, Anonymous, Forwarded}
 func All() []Reason {
 	return []Reason{
 		Granted, Authenticated, Anonymous, Forwarded,
-		Unauthenticated, InsufficientScope, UnscopedDenied, RateLimited, LimiterUnavailable, SessionLimit, Overloaded,
+		Unauthenticated, InsufficientScope, UnscopedDenied, RateLimited, LimiterUnavailable, SessionStoreUnavailable, SessionLimit, Overloaded,
 		ParseError, InvalidRequest, NestingTooDeep, BodyTooLarge, UnsupportedMediaType, NotAcceptable,
 		OriginNotAllowed, MethodNotAllowed, HeaderMismatch, UnsupportedProtocolVersion, SessionNotFound,
 		NotInitialized, MethodNotFound, UnknownTool, InvalidParams, InvalidArguments, AdmissionMismatch,
