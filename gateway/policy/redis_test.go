@@ -53,7 +53,7 @@ func TestRedisLimiterFailMode(t *testing.T) {
 	cfg.Account = Limit{Rate: 100, Burst: 100}
 	// A generous timeout: this test is about the fail mode (the short
 	// default is TestRedisLimiterTimeout's), and a loaded machine under
-	// -race can take more than 50ms for a healthy Redis round trip.
+	// -race can take longer than the default timeout for a healthy Redis round trip.
 	open := newRedisLim(t, c, cfg, WithFailMode(FailOpen), WithRedisTimeout(5*time.Second))
 	closed := newRedisLim(t, c, cfg, WithFailMode(FailClosed), WithRedisTimeout(5*time.Second))
 	if o := closed.Allow(t.Context(), "alice", "t"); !o.Allowed || o.Err != nil {
