@@ -165,7 +165,7 @@ func TestPolicyReloadUnderLoadConcurrentSafe(t *testing.T) {
 					t.Errorf("%s: %s", subject, rep)
 				}
 				mu.Lock()
-				answers[c.session+"/"+string(rep.ID)] = answer{subject, rep.Status}
+				answers[gateway.SessionHandle(c.session)+"/"+string(rep.ID)] = answer{subject, rep.Status}
 				mu.Unlock()
 			}
 		})
@@ -350,7 +350,10 @@ func TestPolicyReadOnlyReasons(t *testing.T) {
 		want   string
 	}{
 		{"no config file", func(o *gateway.Options) { o.ConfigFile = "" }, "without a configuration file"},
-		{"replicas", func(o *gateway.Options) { o.Config.Replicas = 3 }, "one of 3 replicas"},
+		{"replicas", func(o *gateway.Options) {
+			o.Config.Replicas, o.Config.ReplicaID = 3, "r1"
+			o.Config.Sessions.KeyFile = writeKey(t, t.TempDir(), "session.key")
+		}, "one of 3 replicas"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newReloadEnv(t, policyYAML("blog:read"), tc.mutate)

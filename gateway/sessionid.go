@@ -247,6 +247,11 @@ func (s *sealer) open(id string) (*openSession, error) {
 // sessionHandle is the handle of a session id ("tg1.<nonce>"), what spans
 // and audit records name the session by; any other value is returned as
 // it is.
+// SessionHandle is the part of a 2025-11-25 session id (Mcp-Session-Id)
+// that audit records and spans carry: "tg1." and the nonce, not the sealed
+// state. Use it to find a client's session in the audit trail.
+func SessionHandle(id string) string { return sessionHandle(id) }
+
 func sessionHandle(id string) string {
 	if rest, ok := strings.CutPrefix(id, sessionIDPrefix); ok {
 		if nonce, _, ok := strings.Cut(rest, "."); ok {

@@ -2,6 +2,7 @@ package blogtest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -91,7 +92,16 @@ func TestDomainEvents(t *testing.T) {
 			t.Errorf("%s: span %s events = %v, want exactly this one", tt.event, tt.span, s.Events)
 		}
 	}
-	if n := len(ec.events); n != total {
-		t.Errorf("%d events in all, want %d (one per successful call)", n, total)
+	// Domain events only: the services' go-micro clients also report
+	// registry events (tracegate.registry.*, tracegate.node.*) when a
+	// lookup misses, which depends on timing.
+	domain := 0
+	for _, e := range ec.events {
+		if !strings.HasPrefix(e.name, "tracegate.") {
+			domain++
+		}
+	}
+	if domain != total {
+		t.Errorf("%d domain events in all, want %d (one per successful call)", domain, total)
 	}
 }
