@@ -25,11 +25,21 @@ unit:
 	$(GO) test -count=1 -run '^TestMemory' ./gateway/
 	cd e2e/peer && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
+# package:Fuzzer pairs, one short run each: every security invariant that has a
+# fuzzer (front door, request accounting, guard, audit verify, session ids,
+# console CSRF and redirects, the dev authserver's redirect rule) plus parsers.
+FUZZERS = ./telemetry/:FuzzExtract \
+	./gateway/:FuzzRequestPath ./gateway/:FuzzFrontDoor ./gateway/:FuzzAttackEveryRequestAccounted \
+	./gateway/:FuzzSessionIDOpen ./gateway/internal/wire/:FuzzParse \
+	./gateway/guard/:FuzzGuardAcceptsOnlyWhatWasSigned ./gateway/audit/:FuzzVerifyDetectsAnyEdit \
+	./gateway/console/:FuzzChangeNeedsCSRF ./gateway/console/:FuzzSafeNext \
+	./examples/authserver/:FuzzRedirectMatches
+
 fuzz:
-	$(GO) test -race -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./telemetry/
-	$(GO) test -race -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./gateway/
-	$(GO) test -race -run '^$$' -fuzz '^FuzzFrontDoor$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./gateway/
-	$(GO) test -race -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ) -fuzzminimizetime 2s ./gateway/internal/wire/
+	@set -e; for f in $(FUZZERS); do \
+		echo "fuzz $$f ($(FUZZ))"; \
+		$(GO) test -race -run '^$$' -fuzz "^$${f#*:}$$" -fuzztime $(FUZZ) -fuzzminimizetime 2s "$${f%%:*}"; \
+	done
 
 e2e:
 	scripts/jaeger.sh run -- $(GO) test -race -count=1 -tags e2e $(E2E)

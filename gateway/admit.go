@@ -58,15 +58,32 @@ func (a *admitter) authenticate(ctx context.Context, ex *exchange, token string,
 
 // wrap admits ex, emits its decision events, and runs the rest of the chain
 // only when ex is allowed.
+//
+// The decision event says how the request ended: a refusal here is emitted
+// at once; an admitted tools/call's decision is emitted by the caller right
+// before dispatch (or with its refusal, when strict audit refuses it); any
+// other admitted request's after the rest of the chain, so that a refusal
+// the MCP SDK makes later carries the same reason in the event as in the
+// answer and the audit record.
 func (a *admitter) wrap(next handler) handler {
 	return func(ctx context.Context, ex *exchange) {
 		a.admit(ctx, ex)
-		emitDecision(ctx, a.emitter, ex)
 		if ex.verdict != nil {
+			a.decide(ctx, ex)
 			return
 		}
 		next(ctx, ex)
+		a.decide(ctx, ex)
 	}
+}
+
+// decide emits ex's decision event once.
+func (a *admitter) decide(ctx context.Context, ex *exchange) {
+	if ex.decided {
+		return
+	}
+	ex.decided = true
+	emitDecision(ctx, a.emitter, ex)
 }
 
 // admit decides ex; a refusal is left in ex.verdict.

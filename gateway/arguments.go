@@ -57,7 +57,7 @@ func (a *admitter) admitArguments(ex *exchange, e *toolEntry) *verdict {
 		if args[0] != '{' {
 			return invalid("arguments must be a JSON object")
 		}
-		release, ok := a.budget.take(int64(len(args)) * decodeFactor)
+		release, ok := a.budget.take(ex.principalKey(), int64(len(args))*decodeFactor)
 		if !ok {
 			return overloaded()
 		}

@@ -114,6 +114,8 @@ func (a *auditor) fields(ctx context.Context, ex *exchange) audit.Fields {
 // refusals before the body was read).
 func (a *auditor) method(ex *exchange) string {
 	switch {
+	case ex.msg != nil && ex.msg.IsResponse:
+		return methodResponse
 	case ex.msg != nil:
 		return capString(ex.method, maxToolName)
 	case ex.httpMethod != "":

@@ -24,7 +24,8 @@ type caller struct {
 	minter     *policy.Minter
 	dispatcher *dispatcher
 	auditor    *auditor
-	catalog    *catalog // for the downstream endpoints of a tool
+	admitter   *admitter // emits the call's decision event before dispatch
+	catalog    *catalog  // for the downstream endpoints of a tool
 }
 
 // call runs ex's tool. A failing service is an isError result; strict mode
@@ -43,8 +44,10 @@ func (c *caller) call(ctx context.Context, ex *exchange) *mcp.CallToolResult {
 		v := refuseWith(reason.AuditUnavailable, "audit trail unavailable: call refused (strict audit mode)")
 		v.tool = e.Name
 		ex.refuse(v)
+		c.admitter.decide(ctx, ex)
 		return nil
 	}
+	c.admitter.decide(ctx, ex)
 	res := c.dispatch(ctx, ex)
 	outcome, errType := audit.OutcomeOK, ""
 	if res.IsError {

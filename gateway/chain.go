@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -62,11 +63,13 @@ func (g *Gateway) bridge(next mcp.MethodHandler) mcp.MethodHandler {
 		g.chain.run(ctx, ex, func(ctx context.Context, ex *exchange) {
 			res, err = g.forward(ctx, ex, method, req, next)
 		})
-		if v := ex.verdict; v != nil && err == nil {
+		if v := ex.verdict; v != nil {
 			if v.isToolResult() {
 				return v.toolResult(), nil
 			}
-			return nil, v.rpcError()
+			var we *jsonrpc.Error
+			errors.As(err, &we)
+			return nil, keepSDKError(we, v)
 		}
 		return res, err
 	}
@@ -90,6 +93,17 @@ func (g *Gateway) forward(ctx context.Context, ex *exchange, method string, req 
 		g.admitter.filterTools(ex, lr)
 	}
 	ex.result, ex.err = res, err
+	if err != nil && ex.verdict == nil {
+		// The SDK (or its handler) refused what the pipeline admitted: the
+		// request is a refusal, with the reason its error code names.
+		msg := err.Error()
+		var we *jsonrpc.Error
+		if errors.As(err, &we) {
+			ex.refuse(refuseWith(rpcErrorReason(we.Code), msg))
+		} else {
+			ex.refuse(refuseWith(reason.InvalidRequest, msg))
+		}
+	}
 	return res, err
 }
 

@@ -52,6 +52,10 @@ type Config struct {
 	// argument validation makes) held at once (64 MiB); over it a request
 	// is refused with 503 and Retry-After.
 	MaxInflightBytes int64 `yaml:"max_inflight_bytes"`
+	// MaxInflightBytesPerPrincipal caps one caller's share of it
+	// (MaxInflightBytes/8, at least MaxBodyBytes), so that one caller
+	// holding bodies open cannot starve the others.
+	MaxInflightBytesPerPrincipal int64 `yaml:"max_inflight_bytes_per_principal"`
 	// MaxJSONDepth caps the nesting of a message (64).
 	MaxJSONDepth int `yaml:"max_json_depth"`
 	// Sessions bounds 2025-11-25 sessions: idle expiry, lifetime, caps and
@@ -220,6 +224,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxInflightBytes == 0 {
 		c.MaxInflightBytes = d.MaxInflightBytes
 	}
+	if c.MaxInflightBytesPerPrincipal == 0 {
+		c.MaxInflightBytesPerPrincipal = max(c.MaxInflightBytes/8, c.MaxBodyBytes)
+	}
 	if c.MaxJSONDepth == 0 {
 		c.MaxJSONDepth = d.MaxJSONDepth
 	}
@@ -280,7 +287,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%w: %q", ErrBadTrust, c.Trust))
 	}
 	if c.Timeout < 0 || c.RecordLimit < 0 || c.MaxBodyBytes < 0 || c.ResyncInterval < 0 ||
-		c.MaxInflightBytes < 0 || c.MaxJSONDepth < 0 || c.UnauthenticatedAuditRate < 0 || c.Baggage.MaxBytes < 0 || c.Replicas < 0 {
+		c.MaxInflightBytes < 0 || c.MaxInflightBytesPerPrincipal < 0 || c.MaxJSONDepth < 0 || c.UnauthenticatedAuditRate < 0 || c.Baggage.MaxBytes < 0 || c.Replicas < 0 {
 		errs = append(errs, ErrNegative)
 	}
 	if s := c.Sessions; s.IdleTimeout < 0 || s.MaxLifetime < 0 || s.MaxPerSubject < 0 || s.MaxTotal < 0 {

@@ -66,6 +66,7 @@ type exchange struct {
 	warning  string   // an allowed call whose outcome could not be recorded
 	handoff  *handoff // whether and when the SDK handed the request to the bridge
 	audited  bool     // the request's one audit record is written
+	decided  bool     // the request's one decision event is emitted
 	answered bool     // an HTTP answer has been written
 	errID    []byte   // the id a message refused by the parse could still be read with
 
@@ -177,7 +178,7 @@ func (ex *exchange) requestID() string {
 
 // rawID is the JSON-RPC id as sent, for answers (nil: unknown).
 func (ex *exchange) rawID() []byte {
-	if ex.msg == nil {
+	if ex.msg == nil || ex.msg.IsResponse {
 		return nil
 	}
 	return ex.msg.ID
@@ -194,8 +195,10 @@ func (ex *exchange) refuse(v *verdict) {
 }
 
 // principalKey identifies the principal a session is bound to.
+// The subject is length-prefixed, so no two (subject, client) pairs share a
+// key whatever characters they hold.
 func (ex *exchange) principalKey() string {
-	return ex.principal.Subject + "\x00" + ex.principal.Client
+	return strconv.Itoa(len(ex.principal.Subject)) + ":" + ex.principal.Subject + ex.principal.Client
 }
 
 // exchangeExtraKey is where an exchange travels inside the MCP SDK: in the

@@ -58,3 +58,19 @@ func TestFastPathEligibility(t *testing.T) {
 		t.Error("a tool with x-mcp-header parameters took the fast path")
 	}
 }
+
+// TestPrincipalKeyUnambiguous: no two (subject, client) pairs share the key
+// sessions are bound to, whatever characters they hold.
+func TestPrincipalKeyUnambiguous(t *testing.T) {
+	seen := map[string][2]string{}
+	for _, p := range [][2]string{{"alice\x00x", "agent"}, {"alice", "x\x00agent"}, {"alic", "eagent"}, {"alice", "agent"},
+		{"", "aliceagent"}, {"aliceagent", ""}, {"1:a", "b"}, {"1", ":ab"}} {
+		ex := newExchange(transportHTTP)
+		ex.principal.Subject, ex.principal.Client = p[0], p[1]
+		k := ex.principalKey()
+		if other, dup := seen[k]; dup {
+			t.Fatalf("%q and %q share the key %q", p, other, k)
+		}
+		seen[k] = p
+	}
+}

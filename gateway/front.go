@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/tracegate/tracegate/gateway/internal/wire"
@@ -103,11 +104,16 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.toSDK(ctx, ex, iw, r)
 	})
-	if !ex.answered {
-		f.refuse(w, r, ex)
-		return
+	switch {
+	case !ex.answered:
+		f.refuse(w, r, ex, nil)
+	case ex.verdict != nil && iw.holding():
+		// Refused after the SDK answered (its own refusal, or the
+		// pipeline's): the client gets the refusal with its reason.
+		f.refuse(w, r, ex, iw.sdkError())
+	default:
+		iw.release()
 	}
-	iw.release()
 }
 
 // methodAllowed: POST everywhere, GET and DELETE only on 2025-11-25 sessions.
@@ -136,7 +142,7 @@ func (f *front) read(ex *exchange, w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength >= 0 {
 		want = r.ContentLength
 	}
-	release, ok := f.inflight.take(want)
+	release, ok := f.inflight.take(ex.principalKey(), want)
 	if !ok {
 		ex.refuse(overloaded())
 		return
@@ -168,8 +174,14 @@ func (f *front) read(ex *exchange, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex.setMessage(m)
+	if v := checkMessage(ex); v != nil {
+		ex.refuse(v)
+		return
+	}
 	if ex.modern {
 		if v := modernHeaders(ex); v != nil {
+			ex.refuse(v)
+		} else if v := modernMeta(ex); v != nil {
 			ex.refuse(v)
 		}
 	}
@@ -230,8 +242,12 @@ func (f *front) toSDK(ctx context.Context, ex *exchange, iw *interceptor, r *htt
 	r.Header = r.Header.Clone()
 	r.Header.Set("Authorization", admittedMarker)
 	if ex.msg != nil {
-		ex.handedArgs = ex.args
-		body := ex.msg.WithArguments(ex.args)
+		body := ex.msg.Body
+		if ex.method == methodToolsCall {
+			// The admitted (normalised) arguments, as they will be dispatched.
+			ex.handedArgs = ex.args
+			body = ex.msg.WithArguments(ex.args)
+		}
 		r.Body, r.ContentLength = io.NopCloser(strings.NewReader(string(body))), int64(len(body))
 	}
 	h := f.stateful
@@ -256,7 +272,7 @@ func (f *front) afterSDK(ex *exchange, iw *interceptor) {
 // a JSON-RPC error carrying the request's id (a plain-text 403 makes the
 // go-sdk client drop its session), or the isError result of invalid
 // arguments.
-func (f *front) refuse(w http.ResponseWriter, r *http.Request, ex *exchange) {
+func (f *front) refuse(w http.ResponseWriter, r *http.Request, ex *exchange, sdkErr *jsonrpc.Error) {
 	v := ex.verdict
 	if v == nil { // nothing answered and nothing refused: a bug, fail closed
 		v = refuseWith(reason.Internal, "the gateway did not answer the request")
@@ -279,7 +295,7 @@ func (f *front) refuse(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	if id == nil {
 		id = ex.errID
 	}
-	writeJSONRPC(w, status, id, nil, v.rpcError())
+	writeJSONRPC(w, status, id, nil, keepSDKError(sdkErr, v))
 }
 
 // originAllowed implements DNS-rebinding protection for browsers: a request

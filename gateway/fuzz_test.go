@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 )
 
 // FuzzRequestPath throws arbitrary bodies and headers at the HTTP front and
@@ -36,17 +35,7 @@ func FuzzRequestPath(f *testing.F) {
 		if method != "" {
 			req.Header.Set("Mcp-Method", method)
 		}
-		rec := httptest.NewRecorder()
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			h.ServeHTTP(rec, req)
-		}()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("no answer within 10s for %q (version %q, method %q)", body, version, method)
-		}
+		rec := serveWithin(t, h, req)
 		if rec.Code >= 500 {
 			t.Fatalf("status %d for %q (version %q, method %q): %s", rec.Code, body, version, method, rec.Body.String())
 		}

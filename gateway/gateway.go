@@ -137,13 +137,13 @@ func (g *Gateway) build() error {
 	if err != nil {
 		return err
 	}
-	inflight := &budget{limit: c.MaxInflightBytes}
+	inflight := newBudget(c.MaxInflightBytes, c.MaxInflightBytesPerPrincipal)
 	g.admitter = &admitter{verifier: verifier, policies: g.policies, catalog: g.catalog,
 		sessions: sess, budget: inflight, emitter: g.emitter,
 		baseline: c.Auth.BaselineScopes}
 	g.auditor = &auditor{recorder: g.recorder, policies: g.policies, logger: o.Logger,
 		anon: newAnonAudit(c.UnauthenticatedAuditRate, g.recorder, o.Logger)}
-	g.caller = &caller{recorder: g.recorder, minter: g.minter, dispatcher: &dispatcher{client: o.Client}, auditor: g.auditor,
+	g.caller = &caller{recorder: g.recorder, minter: g.minter, dispatcher: &dispatcher{client: o.Client}, auditor: g.auditor, admitter: g.admitter,
 		catalog: g.catalog}
 	g.pipeline()
 	g.front = newFront(g, sess, inflight)

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"io"
 	"log"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,7 +71,10 @@ func newEnv(t testing.TB, mutate ...func(*gateway.Options)) *env {
 	stack := blogtest.Start(t, blogtest.Options{
 		TracerProvider:  capture.TracerProvider,
 		LoggerProvider:  capture.LoggerProvider,
-		HandlerWrappers: []server.HandlerWrapper{seen.wrapper, guard.NewHandlerWrapper(guard.WithPublicKey(pub), guard.WithForwardedIdentities())},
+		HandlerWrappers: []server.HandlerWrapper{seen.wrapper},
+		WrappersFor: func(service string) []server.HandlerWrapper {
+			return []server.HandlerWrapper{guard.NewHandlerWrapper(guard.WithPublicKey(pub), guard.WithForwardedIdentities(), guard.WithAudience(service))}
+		},
 	})
 	e := &env{capture: capture, stack: stack, seen: seen, key: key}
 	e.gw = e.newGateway(t, mutate...)
@@ -154,4 +159,22 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// serveWithin serves req on h and fails t when no answer comes within 10 s:
+// a fuzzed input that hangs the front is a finding, not a slow test.
+func serveWithin(t *testing.T, h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(rec, req)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no answer within 10s for %s %s", req.Method, req.URL)
+	}
+	return rec
 }

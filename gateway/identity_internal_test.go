@@ -57,7 +57,7 @@ func TestCallWrapperMintsPerAttempt(t *testing.T) {
 	reg := registry.NewMemoryRegistry()
 	var mu sync.Mutex
 	var decisions []guard.Decision
-	w := guard.NewHandlerWrapper(guard.WithPublicKey(m.PublicKey()), guard.WithDecisionHook(func(_ context.Context, d guard.Decision) {
+	w := guard.NewHandlerWrapper(guard.WithPublicKey(m.PublicKey()), guard.WithAudience("flaky"), guard.WithDecisionHook(func(_ context.Context, d guard.Decision) {
 		mu.Lock()
 		decisions = append(decisions, d)
 		mu.Unlock()

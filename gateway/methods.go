@@ -16,6 +16,9 @@ const (
 	methodToolsList   = "tools/list"
 	methodPromptsGet  = "prompts/get"
 	methodInitialized = "notifications/initialized"
+	// methodResponse names, in audit records, a JSON-RPC response a client
+	// sent (it has no method; the gateway refuses it).
+	methodResponse = "response"
 )
 
 // knownMethods are the MCP methods a client may send (2025-11-25 and

@@ -134,6 +134,12 @@ func (i *interceptor) refusal(ex *exchange) *verdict {
 	return nil
 }
 
+// holding tells whether a successful answer is held back, not yet sent.
+func (i *interceptor) holding() bool { return i.hold && i.wroteHeader && !i.held }
+
+// sdkError is the JSON-RPC error in the answer held back, if any.
+func (i *interceptor) sdkError() *jsonrpc.Error { return rpcErrorIn(i.buf.Bytes()) }
+
 // release sends a held successful answer (after the chain has finished).
 func (i *interceptor) release() {
 	if !i.hold || !i.wroteHeader || i.held {
@@ -171,6 +177,9 @@ func keepSDKError(sdk *jsonrpc.Error, v *verdict) *jsonrpc.Error {
 		return own
 	}
 	out := &jsonrpc.Error{Code: sdk.Code, Message: sdk.Message, Data: own.Data}
+	if sdk.Code == 0 { // not a JSON-RPC code (a plain error the SDK passed on)
+		out.Code = own.Code
+	}
 	var data map[string]any
 	if len(sdk.Data) > 0 && json.Unmarshal(sdk.Data, &data) == nil && data != nil {
 		data["reason"] = v.reason

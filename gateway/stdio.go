@@ -82,9 +82,6 @@ func (c *lineConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 			c.refuseLine(ctx, ex)
 			continue
 		}
-		if ex.msg.IsResponse {
-			return jsonrpc.DecodeMessage(line)
-		}
 		msg, err := c.request(ex)
 		if err != nil {
 			ex.refuse(refuseWith(reason.InvalidRequest, err.Error()))
@@ -112,6 +109,9 @@ func (c *lineConn) parse(ex *exchange, line []byte) {
 		return
 	}
 	ex.setMessage(m)
+	if v := checkMessage(ex); v != nil {
+		ex.refuse(v)
+	}
 }
 
 // request builds the SDK's request from the one parse, with the exchange.

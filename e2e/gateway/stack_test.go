@@ -58,14 +58,13 @@ func startStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	reg := registry.NewMemoryRegistry()
-	wrap := guard.NewHandlerWrapper(guard.WithPublicKey(pub), guard.WithForwardedIdentities())
 	for _, b := range []struct {
 		name string
 		new  func(svc.Options) (*svc.Service, error)
 	}{{users.Name, users.New}, {posts.Name, posts.New}, {comments.Name, comments.New}} {
 		p, _ := e2etest.Providers(t, b.name)
 		s.addFlush(p)
-		e2etest.StartService(t, b.new, reg, p, wrap)
+		e2etest.StartService(t, b.new, reg, p, guard.NewHandlerWrapper(guard.WithPublicKey(pub), guard.WithForwardedIdentities(), guard.WithAudience(b.name)))
 	}
 	agent, _ := e2etest.Providers(t, "e2e-agent")
 	s.addFlush(agent)

@@ -35,6 +35,8 @@ type VerifyOptions struct {
 	ExpectHead        string
 	MinRecords        uint64
 	AllowUnsignedTail bool
+	// Archived: see [VerifyConfig].
+	Archived bool
 	// WitnessURL is the Jaeger query URL given with --witness; the caller
 	// turns it into Witness (the search package has the Jaeger client).
 	WitnessURL     string
@@ -56,6 +58,7 @@ func (o *VerifyOptions) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.ExpectHead, "expect-head", o.ExpectHead, "a record hash the chain must contain (a head noted earlier; >= 16 hex characters)")
 	fs.Uint64Var(&o.MinRecords, "min-records", o.MinRecords, "the least number of records the chain must hold")
 	fs.BoolVar(&o.AllowUnsignedTail, "allow-unsigned-tail", o.AllowUnsignedTail, "exit 0, not 4, when records are neither signed nor MAC-verified")
+	fs.BoolVar(&o.Archived, "archived", o.Archived, "the log's first segments were archived on purpose: check from the first file given (else a log that does not start at record 1 is truncated)")
 	fs.StringVar(&o.WitnessURL, "witness", o.WitnessURL, "Jaeger query URL: report 'truncated' when it holds a later checkpoint of this log")
 	service := o.WitnessService
 	if service == "" {
@@ -73,7 +76,7 @@ func (o *VerifyOptions) RegisterFlags(fs *flag.FlagSet) {
 // config loads the keys named by o.
 func (o VerifyOptions) config() (VerifyConfig, error) {
 	c := VerifyConfig{PublicKey: o.PublicKey, MACKey: o.MACKey, ExpectHead: o.ExpectHead,
-		MinRecords: o.MinRecords, Witness: o.Witness, AllowUnsignedTail: o.AllowUnsignedTail}
+		MinRecords: o.MinRecords, Witness: o.Witness, AllowUnsignedTail: o.AllowUnsignedTail, Archived: o.Archived}
 	if o.PublicKeyFile != "" {
 		k, err := LoadPublicKey(o.PublicKeyFile)
 		if err != nil {

@@ -84,6 +84,11 @@ type VerifyConfig struct {
 	Witness Witness
 	// AllowUnsignedTail accepts records nothing vouches for (exit 0, not 4).
 	AllowUnsignedTail bool
+	// Archived says the log's first segments were archived on purpose: the
+	// chain is checked from the first file given. Without it a log that
+	// does not start at its first record is reported truncated (records cut
+	// off at its start).
+	Archived bool
 }
 
 // Verify checks files with a trusted public key only; see [VerifyFiles].
@@ -131,7 +136,9 @@ func VerifyFiles(ctx context.Context, cfg VerifyConfig, paths ...string) (Report
 			return rep, err
 		}
 	}
-	rep.classify(cfg.AllowUnsignedTail)
+	// --allow-unsigned-tail covers legacy (unkeyed) logs verified without a
+	// MAC key; given the key, an unkeyed unsigned tail stays unverifiable.
+	rep.classify(cfg.AllowUnsignedTail && !w.unkeyedWithKey)
 	return rep, nil
 }
 

@@ -29,6 +29,8 @@ type walker struct {
 	skipped map[uint64]string     // hashes of records reported as out of order
 
 	keyedFiles, unkeyedFiles       int
+	lastKeyed                      bool // the newest file's segment line names a MAC key
+	unkeyedWithKey                 bool // a MAC key was given for a log whose newest file is unkeyed
 	tailVerified, tailUnverified   uint64
 	tailUnkeyed, adoptedUnverified uint64
 	pinFound                       bool
@@ -125,6 +127,7 @@ func (w *walker) segmentLine(i int) {
 	} else {
 		w.unkeyedFiles++
 	}
+	w.lastKeyed = s.MACKey != ""
 	if w.mac != nil && s.MACKey != "" && s.MACKey != w.mac.id {
 		w.fail(i, BadMAC, 0, "the file is keyed with MAC key %s; the given key is %s", s.MACKey, w.mac.id)
 	}
@@ -132,7 +135,12 @@ func (w *walker) segmentLine(i int) {
 	if e.fileNo == 0 {
 		w.segment, w.head, w.cp, w.log, w.segKey = s.Index, state, s.Checkpoint, s.Log, s.MACKey
 		if s.Index != 0 || s.Count != 0 {
-			w.rep.Notes = append(w.rep.Notes, fmt.Sprintf("chain checked from segment %d (after record %d); earlier files not given", s.Index, s.Count))
+			if w.cfg.Archived {
+				w.rep.Notes = append(w.rep.Notes, fmt.Sprintf("chain checked from segment %d (after record %d); earlier files archived (--archived)", s.Index, s.Count))
+			} else {
+				w.rep.Findings = append(w.rep.Findings, Finding{Kind: Truncated, File: e.file, Line: e.line,
+					Detail: fmt.Sprintf("the log starts at segment %d, after record %d: its earlier files are missing (give them, or --archived if they were archived on purpose)", s.Index, s.Count)})
+			}
 		}
 		return
 	}
@@ -370,6 +378,13 @@ func (w *walker) finish() {
 	switch {
 	case w.unkeyedFiles == 0 && w.keyedFiles > 0:
 		rep.Keying = "keyed"
+	case w.mac != nil && !w.lastKeyed:
+		// A keyed log is never continued unkeyed (the writer refuses, or
+		// starts a keyed file), so where a MAC key is given an unsigned
+		// unkeyed tail cannot be vouched for by --allow-unsigned-tail: it
+		// may be a replacement of the log (see classify).
+		rep.Keying = "unkeyed"
+		w.unkeyedWithKey = true
 	case w.keyedFiles == 0:
 		rep.Keying = "unkeyed"
 	default:

@@ -68,16 +68,18 @@ func startBlog(t *testing.T, overrides ...policy.ScopeOverride) *blogStack {
 			return next(ctx, req, rsp)
 		}
 	}
-	// One guard for the three services, built once the registry exists
-	// (go-micro applies handler wrappers per request).
+	// One guard per service (each knows whose it is), built once the
+	// registry exists (go-micro applies handler wrappers per request).
 	var guardOpts []guard.Option
-	var once sync.Once
-	var g server.HandlerWrapper
-	lazy := func(next server.HandlerFunc) server.HandlerFunc {
-		once.Do(func() { g = guard.NewHandlerWrapper(guardOpts...) })
-		return g(next)
+	lazyFor := func(service string) []server.HandlerWrapper {
+		var once sync.Once
+		var g server.HandlerWrapper
+		return []server.HandlerWrapper{func(next server.HandlerFunc) server.HandlerFunc {
+			once.Do(func() { g = guard.NewHandlerWrapper(append(guardOpts, guard.WithAudience(service))...) })
+			return g(next)
+		}}
 	}
-	b.st = blogtest.Start(t, blogtest.Options{HandlerWrappers: []server.HandlerWrapper{record, lazy}})
+	b.st = blogtest.Start(t, blogtest.Options{HandlerWrappers: []server.HandlerWrapper{record}, WrappersFor: lazyFor})
 	guardOpts = []guard.Option{
 		guard.WithPublicKey(pub), guard.WithForwardedIdentities(), guard.WithRegistry(b.st.Registry),
 		guard.WithDecisionHook(func(_ context.Context, d guard.Decision) {

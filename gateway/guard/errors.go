@@ -7,6 +7,7 @@ var (
 	ErrMissingIdentity      = errors.New("guard: missing downstream identity")
 	ErrInvalidIdentity      = errors.New("guard: invalid downstream identity")
 	ErrWrongAudience        = errors.New("guard: identity addressed to another service")
+	ErrNoServiceName        = errors.New("guard: the protected service's name is not configured: use WithAudience, WithServer or WithServerFunc")
 	ErrWrongTool            = errors.New("guard: identity issued for another tool")
 	ErrDownstreamNotAllowed = errors.New("guard: endpoint not in the identity's downstream list")
 	ErrReplayed             = errors.New("guard: identity already used")

@@ -95,36 +95,50 @@ func unsigned() string {
 	return enc(h) + "." + enc(p) + "."
 }
 
-// harness calls a guard wrapper in-process (no transport): present runs
-// one call through it and returns the decision the hook saw.
+// harness calls guard wrappers in-process (no transport), one per service
+// as each service instance has its own (built with WithAudience(service)):
+// present runs one call through the called service's wrapper and returns
+// the decision the hook saw.
 type harness struct {
-	w       server.HandlerWrapper
+	opts    []guard.Option
 	mu      sync.Mutex
+	ws      map[string]server.HandlerWrapper
 	last    guard.Decision
 	handled int
 }
 
 func newHarness(t testing.TB, opts ...guard.Option) *harness {
 	t.Helper()
-	h := &harness{}
-	opts = append(opts, guard.WithDecisionHook(func(_ context.Context, d guard.Decision) {
+	h := &harness{ws: map[string]server.HandlerWrapper{}}
+	h.opts = append(opts, guard.WithDecisionHook(func(_ context.Context, d guard.Decision) {
 		h.mu.Lock()
 		h.last = d
 		h.mu.Unlock()
 	}))
-	w, err := guard.New(opts...)
+	return h
+}
+
+// wrapper is service's guard.
+func (h *harness) wrapper(t testing.TB, service string) server.HandlerWrapper {
+	t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if w, ok := h.ws[service]; ok {
+		return w
+	}
+	w, err := guard.New(append(append([]guard.Option{}, h.opts...), guard.WithAudience(service))...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.w = w
-	return h
+	h.ws[service] = w
+	return w
 }
 
 // present calls endpoint ("Users.Read") of service with token (none when
 // empty) and returns the decision and whether the handler ran.
 func (h *harness) present(t testing.TB, service, endpoint, token string) (guard.Decision, bool) {
 	t.Helper()
-	ran, err := guardtest.Call(t.Context(), h.w, service, endpoint, token)
+	ran, err := guardtest.Call(t.Context(), h.wrapper(t, service), service, endpoint, token)
 	h.mu.Lock()
 	d := h.last
 	h.mu.Unlock()

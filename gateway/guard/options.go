@@ -88,8 +88,13 @@ func WithHTTPClient(h *http.Client) Option {
 	})
 }
 
-// WithAudience sets the expected aud; by default it is the name of the
-// service being called (request.Service()).
+// WithAudience names the service this guard protects: the identities'
+// expected aud, and the only service name a request may be addressed to.
+// One of WithAudience, WithServer or WithServerFunc is required: the name a
+// request carries (go-micro's Micro-Service header) is chosen by the
+// caller, and go-micro routes by endpoint alone, so an identity minted for
+// "accounts-a" must not be honoured by an "accounts-b" instance that merely
+// shares its handler.
 func WithAudience(aud string) Option {
 	return optionFunc(func(c *config) { c.audience = aud })
 }

@@ -85,7 +85,7 @@ func newWrapper(opts ...Option) (*wrapper, error) {
 
 func (w *wrapper) wrap(next server.HandlerFunc) server.HandlerFunc {
 	return func(ctx context.Context, req server.Request, rsp interface{}) error {
-		d := w.decide(ctx, req.Service(), req.Endpoint())
+		d := w.decideFor(ctx, req.Service(), req.Endpoint())
 		if w.cfg.hook != nil {
 			w.cfg.hook(ctx, d)
 		}
@@ -94,6 +94,34 @@ func (w *wrapper) wrap(next server.HandlerFunc) server.HandlerFunc {
 		}
 		return next(ContextWithIdentity(ctx, d.Identity), req, rsp)
 	}
+}
+
+// decideFor decides a request addressed to service: only this guard's own
+// service name counts (the name a request carries is the caller's choice).
+func (w *wrapper) decideFor(ctx context.Context, called, endpoint string) Decision {
+	own := w.ownName()
+	switch {
+	case own == "":
+		return deny(Decision{Service: called, Endpoint: endpoint, Code: 401}, reason.WrongAudience, ErrNoServiceName)
+	case called != own:
+		return deny(Decision{Service: called, Endpoint: endpoint, Code: 401}, reason.WrongAudience,
+			fmt.Errorf("%w: request addressed to %q, this is %q", ErrWrongAudience, called, own))
+	}
+	return w.decide(ctx, own, endpoint)
+}
+
+// ownName is the name of the protected service: WithAudience, else the
+// configured server's.
+func (w *wrapper) ownName() string {
+	if w.cfg.audience != "" {
+		return w.cfg.audience
+	}
+	if w.cfg.srv != nil {
+		if srv := w.cfg.srv(); srv != nil {
+			return srv.Options().Name
+		}
+	}
+	return ""
 }
 
 // decide runs the checks in order; the first failure decides. See the
@@ -110,10 +138,7 @@ func (w *wrapper) decide(ctx context.Context, service, endpoint string) Decision
 	}
 	d.Identity = id
 	name := w.cfg.toolName(service, endpoint)
-	aud := w.cfg.audience
-	if aud == "" {
-		aud = service
-	}
+	aud := service
 	listed := slices.Contains(id.Downstream, name)
 	if id.Audience == aud && id.Tool == name {
 		// Entry hop: the gateway authorized exactly this endpoint for this

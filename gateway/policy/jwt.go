@@ -109,9 +109,10 @@ func (v *JWTVerifier) Verify(ctx context.Context, token string) (Principal, erro
 		return Principal{}, fmt.Errorf("%w: %w: %w", ErrInvalidToken, classify(err), err)
 	}
 	p := v.principal(tok)
-	if p.Subject == "" {
+	if strings.TrimSpace(p.Subject) == "" || hasControl(p.Subject) || hasControl(p.Client) {
 		// Without a subject the audit record names nobody and every such
-		// caller shares one rate-limit bucket.
+		// caller shares one rate-limit bucket; control characters would
+		// make the names the gateway keys sessions and limits by ambiguous.
 		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, ErrEmptySubject)
 	}
 	if err := v.checkLifetime(tok); err != nil {
@@ -184,20 +185,39 @@ func scopesClaim(tok jwt.Token) []string {
 		}
 		switch x := raw.(type) {
 		case string:
-			return strings.Fields(x)
+			// RFC 6749 §3.3: scope tokens (%x21 / %x23-5B / %x5D-7E) separated
+			// by single spaces; anything else is one (unusable) token, never
+			// split into several.
+			return scopeTokens(strings.Split(x, " "))
 		case []any:
 			out := make([]string, 0, len(x))
 			for _, e := range x {
-				if s, ok := e.(string); ok && s != "" {
+				if s, ok := e.(string); ok {
 					out = append(out, s)
 				}
 			}
-			return out
+			return scopeTokens(out)
 		case []string:
-			return x
+			return scopeTokens(x)
 		}
 	}
 	return nil
+}
+
+// scopeTokens keeps the valid scope tokens (RFC 6749 §3.3 NQCHAR only).
+func scopeTokens(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if s != "" && strings.IndexFunc(s, func(r rune) bool { return r < 0x21 || r > 0x7e || r == '"' || r == '\\' }) < 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// hasControl reports a control character (C0, DEL, C1) in s.
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }) >= 0
 }
 
 func claimString(tok jwt.Token, name string) string {

@@ -29,6 +29,10 @@ type Options struct {
 	LoggerProvider log.LoggerProvider
 	// HandlerWrappers are added to every service, inside the tracing wrapper.
 	HandlerWrappers []server.HandlerWrapper
+	// WrappersFor, when set, adds service's own wrappers after
+	// HandlerWrappers (a gateway/guard is per service: it knows the name of
+	// the service it protects).
+	WrappersFor func(service string) []server.HandlerWrapper
 	// Logger is go-micro's logger; default errors only.
 	Logger logger.Logger
 }
@@ -57,16 +61,22 @@ func Start(t testing.TB, o Options) *Stack {
 	if o.Logger == nil {
 		o.Logger = microkittest.QuietLogger()
 	}
-	so := svc.Options{
-		Registry:        o.Registry,
-		TracerProvider:  o.TracerProvider,
-		LoggerProvider:  o.LoggerProvider,
-		HandlerWrappers: o.HandlerWrappers,
-		Logger:          o.Logger,
-	}
 	st := &Stack{Registry: o.Registry}
-	for _, newSvc := range []func(svc.Options) (*svc.Service, error){users.New, posts.New, comments.New} {
-		s, err := newSvc(so)
+	for _, b := range []struct {
+		name   string
+		newSvc func(svc.Options) (*svc.Service, error)
+	}{{users.Name, users.New}, {posts.Name, posts.New}, {comments.Name, comments.New}} {
+		so := svc.Options{
+			Registry:        o.Registry,
+			TracerProvider:  o.TracerProvider,
+			LoggerProvider:  o.LoggerProvider,
+			HandlerWrappers: o.HandlerWrappers,
+			Logger:          o.Logger,
+		}
+		if o.WrappersFor != nil {
+			so.HandlerWrappers = append(append([]server.HandlerWrapper{}, o.HandlerWrappers...), o.WrappersFor(b.name)...)
+		}
+		s, err := b.newSvc(so)
 		if err != nil {
 			t.Fatalf("blogtest: %v", err)
 		}

@@ -3,7 +3,7 @@
 // instances and the forwarded-use cap is counted across them too (the
 // default in-memory store counts per instance).
 //
-//	w := guard.NewHandlerWrapper(guard.WithPublicKey(pub),
+//	w := guard.NewHandlerWrapper(guard.WithPublicKey(pub), guard.WithServer(srv),
 //		guard.WithReplayStore(redisreplay.New(rdb)))
 //
 // Each key is one Redis key, counted with INCR and, on its first use, given

@@ -64,7 +64,7 @@ func TestSharedAcrossInstancesConcurrentSafe(t *testing.T) {
 	reasons := map[reason.Reason]int{}
 	var instances []server.HandlerWrapper
 	for range 2 {
-		instances = append(instances, guard.NewHandlerWrapper(guard.WithPublicKey(m.PublicKey()), guard.WithReplayStore(redisreplay.New(rdb)),
+		instances = append(instances, guard.NewHandlerWrapper(guard.WithPublicKey(m.PublicKey()), guard.WithAudience("posts"), guard.WithReplayStore(redisreplay.New(rdb)),
 			guard.WithDecisionHook(func(_ context.Context, d guard.Decision) {
 				mu.Lock()
 				reasons[d.Reason]++

@@ -76,7 +76,7 @@ func (m *Message) IDText() string {
 // message the pipeline admitted after normalisation. It returns m.Body
 // itself when args are the same bytes.
 func (m *Message) WithArguments(args []byte) []byte {
-	if m.Arguments == nil || bytes.Equal(args, m.Arguments) {
+	if args == nil || m.Arguments == nil || bytes.Equal(args, m.Arguments) {
 		return m.Body
 	}
 	out := make([]byte, 0, len(m.Body)-len(m.Arguments)+len(args))
