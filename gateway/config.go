@@ -290,7 +290,7 @@ func (c Config) Validate() error {
 		c.MaxInflightBytes < 0 || c.MaxInflightBytesPerPrincipal < 0 || c.MaxJSONDepth < 0 || c.UnauthenticatedAuditRate < 0 || c.Baggage.MaxBytes < 0 || c.Replicas < 0 {
 		errs = append(errs, ErrNegative)
 	}
-	if s := c.Sessions; s.IdleTimeout < 0 || s.MaxLifetime < 0 || s.MaxPerSubject < 0 || s.MaxTotal < 0 {
+	if s := c.Sessions; s.IdleTimeout < 0 || s.MaxLifetime < 0 || s.MaxPerSubject < 0 || s.MaxTotal < 0 || s.MaxResident < 0 {
 		errs = append(errs, ErrBadSessions)
 	}
 	if c.Replicas < 0 || c.DrainDelay < 0 {

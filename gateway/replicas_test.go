@@ -54,6 +54,11 @@ func writeKey(t *testing.T, dir, name string) string {
 	return p
 }
 
+// loadedHost gives the shared session store a timeout for a test machine
+// under heavy load (a race-instrumented suite next to other jobs): these
+// tests are about what the store decides, not how fast Redis answers.
+var loadedHost = gateway.WithSessionRedisTimeout(10 * time.Second)
+
 func newReplicaSet(t *testing.T, n int, mutate ...func(*gateway.Options)) *replicaSet {
 	t.Helper()
 	rs := &replicaSet{iss: oauthtest.Start(t), redis: redistest.Start(t), sink: &recordSink{}, keyDir: t.TempDir()}
@@ -63,7 +68,7 @@ func newReplicaSet(t *testing.T, n int, mutate ...func(*gateway.Options)) *repli
 		o.Config.Replicas, o.Config.Sessions.KeyFile = n, key
 		o.AuditSinks = []audit.Sink{rs.sink}
 	}
-	store := func(o *gateway.Options) { o.SessionStore = gateway.NewRedisSessionStore(rs.redis.Client(t)) }
+	store := func(o *gateway.Options) { o.SessionStore = gateway.NewRedisSessionStore(rs.redis.Client(t), loadedHost) }
 	all := append(append([]func(*gateway.Options){store}, mutate...), shared) // shared last: the key stays
 	for i := range n {
 		id := func(o *gateway.Options) { o.Config.ReplicaID = "r" + string(rune('1'+i)) }
@@ -360,7 +365,7 @@ func TestSessionStoreUnavailable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			own := redistest.Start(t)
 			rs := newReplicaSet(t, 2, func(o *gateway.Options) {
-				o.SessionStore = gateway.NewRedisSessionStore(own.Client(t), gateway.WithSessionFailMode(tc.mode))
+				o.SessionStore = gateway.NewRedisSessionStore(own.Client(t), gateway.WithSessionFailMode(tc.mode), loadedHost)
 			})
 			c := &rawClient{url: rs.urls[0], token: rs.token(t, "alice")}
 			c.initialize(t)

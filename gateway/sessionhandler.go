@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -209,21 +210,25 @@ func (s *sessions) serveNew(w http.ResponseWriter, r *http.Request, ex *exchange
 	if ex.session != nil {
 		id = ex.session.id
 	}
-	t := &mcp.StreamableServerTransport{SessionID: id}
-	ss, err := s.server.Connect(r.Context(), t, nil)
+	ls, err := s.connect(id, nil)
 	if err != nil {
 		s.logger.Printf("sessions: connect: %v", err)
 		http.Error(w, "failed connection", http.StatusInternalServerError)
 		return
 	}
-	t.ServeHTTP(w, r)
-	if ex.session == nil || ss.InitializeParams() == nil {
-		_ = ss.Close()
+	ls.t.ServeHTTP(w, r)
+	if ex.session == nil || ls.ss.InitializeParams() == nil {
+		_ = ls.ss.Close()
 		return
 	}
+	ls.lastUsed = s.now()
 	s.mu.Lock()
-	s.addLocked(ex.session.handle, &liveSession{ss: ss, t: t, lastUsed: s.now()})
+	evicted := s.evictLocked()
+	s.addLocked(ex.session.handle, ls)
 	s.mu.Unlock()
+	if evicted != nil {
+		_ = evicted.ss.Close()
+	}
 	ex.sessionSlot = nil // the reservation is the session now
 	ex.sessionID = ex.session.handle
 }
@@ -231,7 +236,7 @@ func (s *sessions) serveNew(w http.ResponseWriter, r *http.Request, ex *exchange
 // serve hands a request to the session's SDK session on this replica,
 // adopting the session first when this replica does not hold it.
 func (s *sessions) serve(w http.ResponseWriter, r *http.Request, open *openSession) {
-	ls, err := s.acquire(r.Context(), open)
+	ls, err := s.acquire(open)
 	if err != nil {
 		s.logger.Printf("sessions: adopt %s: %v", open.handle, err)
 		http.Error(w, "failed connection", http.StatusInternalServerError)
@@ -241,22 +246,66 @@ func (s *sessions) serve(w http.ResponseWriter, r *http.Request, open *openSessi
 	ls.t.ServeHTTP(w, r)
 }
 
-func (s *sessions) acquire(ctx context.Context, open *openSession) (*liveSession, error) {
+func (s *sessions) acquire(open *openSession) (*liveSession, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	ls := s.live[open.handle]
+	var evicted *liveSession
 	if ls == nil {
-		t := &mcp.StreamableServerTransport{SessionID: open.id}
-		ss, err := s.server.Connect(ctx, t, &mcp.ServerSessionOptions{State: open.sdkState()})
-		if err != nil {
+		evicted = s.evictLocked()
+		var err error
+		if ls, err = s.connect(open.id, open.sdkState()); err != nil {
+			s.mu.Unlock()
 			return nil, err
 		}
-		ls = &liveSession{ss: ss, t: t}
 		s.addLocked(open.handle, ls)
 	}
 	ls.refs++
 	ls.lastUsed = s.now()
+	s.mu.Unlock()
+	if evicted != nil {
+		_ = evicted.ss.Close()
+	}
 	return ls, nil
+}
+
+// connect builds an SDK session for session id, already initialized with
+// state when state is not nil (an adopted session). Its context is not the
+// request's: the SDK session keeps the context it was connected with, and
+// a request's (its exchange, headers, baggage) must not live as long as
+// the session.
+func (s *sessions) connect(id string, state *mcp.ServerSessionState) (*liveSession, error) {
+	t := &mcp.StreamableServerTransport{SessionID: id}
+	var opts *mcp.ServerSessionOptions
+	if state != nil {
+		opts = &mcp.ServerSessionOptions{State: state}
+	}
+	ss, err := s.server.Connect(context.WithoutCancel(s.streams), t, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &liveSession{ss: ss, t: t}, nil
+}
+
+// evictLocked makes room for one more resident SDK session: at the cap
+// (SessionConfig.MaxResident) it removes the least recently used idle one
+// and returns it for the caller to close after unlocking. A session serving
+// a request or a GET stream is never evicted; when all are busy the cap is
+// exceeded until they finish (in-flight work is bounded elsewhere).
+func (s *sessions) evictLocked() *liveSession {
+	if len(s.live) < cmp.Or(s.cfg.MaxResident, defaultMaxResident) {
+		return nil
+	}
+	var oldest string
+	var victim *liveSession
+	for h, ls := range s.live {
+		if ls.refs == 0 && (victim == nil || ls.lastUsed.Before(victim.lastUsed)) {
+			oldest, victim = h, ls
+		}
+	}
+	if victim != nil {
+		delete(s.live, oldest)
+	}
+	return victim
 }
 
 func (s *sessions) release(ls *liveSession) {

@@ -36,7 +36,7 @@ func testSessionSweep(t *testing.T, store SessionStore) {
 		if v := s.create(ctx, ex); v != nil {
 			t.Fatal(v.message)
 		}
-		ls, err := s.acquire(ctx, ex.session)
+		ls, err := s.acquire(ex.session)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,4 +79,63 @@ func waitClosed(t *testing.T, ls *liveSession) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the SDK session was not closed")
 	}
+}
+
+// TestSessionResidentCap: beyond SessionConfig.MaxResident the least
+// recently used idle SDK session is closed here, a busy one never is, and
+// an evicted session stays open: its next request adopts it again from its
+// sealed id with the same state.
+func TestSessionResidentCap(t *testing.T) {
+	server := mcp.NewServer(&mcp.Implementation{Name: "t", Version: "1"}, nil)
+	cfg := SessionConfig{IdleTimeout: time.Hour, MaxPerSubject: 10, MaxTotal: 10, MaxResident: 2}
+	s := newSessions(server, testSealer(t, time.Hour, keyA), newMemorySessions(false), cfg, log.New(io.Discard, "", 0))
+	t.Cleanup(func() {
+		for ss := range server.Sessions() {
+			_ = ss.Close()
+		}
+	})
+	ctx := context.Background()
+	clock := time.Now()
+	s.now = func() time.Time { clock = clock.Add(time.Second); return clock }
+	open := func(subject string) (*openSession, *liveSession) {
+		ex := initializeExchange(t, subject, "c", initParams)
+		if v := s.create(ctx, ex); v != nil {
+			t.Fatal(v.message)
+		}
+		ls, err := s.acquire(ex.session)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ex.session, ls
+	}
+	busySession, busy := open("busy") // oldest, but serving (a GET stream)
+	oldSession, old := open("old")
+	s.release(old)
+	_, recent := open("recent") // at the cap: "old" is the idle one evicted
+	s.release(recent)
+	waitClosed(t, old)
+	if s.held() != 2 {
+		t.Fatalf("held %d, want 2", s.held())
+	}
+	if _, ok := s.live[busySession.handle]; !ok {
+		t.Fatal("a busy session was evicted")
+	}
+
+	again, err := s.acquire(oldSession) // its next request: adopted again
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.release(again)
+	if again == old {
+		t.Fatal("the evicted SDK session was reused")
+	}
+	want := oldSession.sdkState()
+	got := again.ss.InitializeParams()
+	if got == nil || got.ProtocolVersion != want.InitializeParams.ProtocolVersion || got.ClientInfo.Name != want.InitializeParams.ClientInfo.Name {
+		t.Fatalf("re-adopted with %+v, want %+v", got, want.InitializeParams)
+	}
+	if _, ok := s.live[busySession.handle]; !ok {
+		t.Fatal("a busy session was evicted")
+	}
+	s.release(busy)
 }

@@ -23,6 +23,13 @@ type SessionConfig struct {
 	// MaxTotal caps all open sessions (10,000): of this replica, or of all
 	// replicas with a shared session store.
 	MaxTotal int `yaml:"max_total"`
+	// MaxResident caps the SDK sessions this replica keeps in memory (0:
+	// 1,000). An open session needs none between its requests: its state
+	// is in its sealed id, so beyond the cap the least recently used idle
+	// one is closed here and adopted again from its id on its next request
+	// (on any replica). Memory then follows the sessions in use (~30 KiB
+	// each), not the sessions open.
+	MaxResident int `yaml:"max_resident"`
 	// KeyFile holds the secret (at least 32 bytes, e.g. 64 hex characters;
 	// tracegate keygen --session-key-out) that seals session ids. Replicas
 	// behind one load balancer share it. Empty: a random key per process
@@ -34,7 +41,10 @@ type SessionConfig struct {
 }
 
 // ErrBadSessions is returned by Validate for negative session limits.
-var ErrBadSessions = errors.New("gateway: sessions: idle_timeout, max_lifetime, max_per_subject and max_total must not be negative")
+var ErrBadSessions = errors.New("gateway: sessions: idle_timeout, max_lifetime, max_per_subject, max_total and max_resident must not be negative")
+
+// defaultMaxResident is SessionConfig.MaxResident's default.
+const defaultMaxResident = 1000
 
 // sessionRetryAfter is the Retry-After of a refusal at a session cap.
 const sessionRetryAfter = 30 * time.Second

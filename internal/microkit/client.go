@@ -28,7 +28,8 @@ type Client struct {
 //     selected is looked up again at once ([EventKind] lists what the
 //     [WithEvents] function hears);
 //   - connections as [WithConnMode] says (default [ConnStreamID], which
-//     keeps go-micro's pool without losing answers), innermost.
+//     keeps go-micro's pool without losing answers, each pooled connection
+//     kept at most [PoolTTL]), innermost.
 //
 // Errors of services that cannot be reached satisfy [IsUnavailable].
 func NewClient(opts ...Option) (*Client, error) {
@@ -54,6 +55,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	if len(c.callWrappers) > 0 {
 		co = append(co, client.WrapCall(c.callWrappers...))
+	}
+	if c.connMode == ConnStreamID {
+		co = append(co, client.PoolTTL(PoolTTL)) // before clientOpts: a caller's client.PoolTTL wins
 	}
 	co = append(co, c.clientOpts...)
 	co = append(co, client.WrapCall(sel.failover))

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"go-micro.dev/v5/client"
 	"go-micro.dev/v5/metadata"
@@ -175,5 +176,52 @@ func TestPerCallWrapperConcurrentSafe(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestConnStreamIDRecyclesConnections: a pooled connection is replaced after
+// the pool TTL (microkit.PoolTTL by default, a caller's client.PoolTTL
+// overrides it), so go-micro's server, which keeps every request's context
+// until the connection closes, releases them; within the TTL one
+// connection serves every call.
+func TestConnStreamIDRecyclesConnections(t *testing.T) {
+	if microkit.PoolTTL > 30*time.Second || microkit.PoolTTL <= 0 {
+		t.Fatalf("PoolTTL %s: go-micro's server retains every request until the connection closes", microkit.PoolTTL)
+	}
+	reg, _ := microkit.NewRegistry("", nil)
+	var log callLog
+	startEcho(t, reg, microkit.WithHandlerWrappers(log.wrapper))
+	call := func(cli *microkit.Client) {
+		var rsp EchoResponse
+		if err := cli.Call(context.Background(), cli.NewRequest("echo", "Echo.Say", &EchoRequest{Text: "x"}), &rsp, client.WithRetries(0)); err != nil {
+			t.Fatalf("Call: %v", err)
+		}
+	}
+	remotes := func(opts ...microkit.Option) map[string]bool {
+		cli, err := microkit.NewClient(append([]microkit.Option{microkit.WithRegistry(reg), microkit.WithLogger(microkittest.QuietLogger())}, opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cli.Close()
+		log.mu.Lock()
+		log.calls = nil
+		log.mu.Unlock()
+		for range 4 {
+			call(cli)
+			time.Sleep(60 * time.Millisecond)
+		}
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		seen := map[string]bool{}
+		for _, c := range log.calls {
+			seen[c.remote] = true
+		}
+		return seen
+	}
+	if seen := remotes(); len(seen) != 1 {
+		t.Errorf("default TTL: %d connections for 4 calls within %s, want 1", len(seen), microkit.PoolTTL)
+	}
+	if seen := remotes(microkit.WithClientOptions(client.PoolTTL(20 * time.Millisecond))); len(seen) != 4 {
+		t.Errorf("20ms TTL: %d connections for 4 calls 60ms apart, want 4", len(seen))
 	}
 }

@@ -182,6 +182,29 @@ func (b *bench) goMicro(t testing.TB, tp *sdktrace.TracerProvider) load.Target {
 // go-sdk v1.8.0 client sends them); bearer gives caller i's token, if any.
 func (b *bench) tracegate(t testing.TB, name string, opts gateway.Options, bearer func(caller int) string) load.Target {
 	t.Helper()
+	url := b.serveGateway(t, opts)
+	body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{` +
+		`"io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"load","version":"1"},` +
+		`"io.modelcontextprotocol/protocolVersion":"2026-07-28"},"name":"` + readTool + `","arguments":` + string(b.args) + `}}`)
+	return load.Target{Name: name, Call: func(ctx context.Context, caller int) (load.Outcome, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		h := req.Header
+		h.Set("Content-Type", "application/json")
+		h.Set("Accept", "application/json, text/event-stream")
+		h.Set("Mcp-Protocol-Version", "2026-07-28")
+		h.Set("Mcp-Method", "tools/call")
+		h.Set("Mcp-Name", readTool)
+		if bearer != nil {
+			h.Set("Authorization", "Bearer "+bearer(caller))
+		}
+		return b.post(req)
+	}}
+}
+
+// serveGateway starts a gateway on the blog's registry behind an httptest
+// server (stopped at cleanup) and returns its MCP endpoint's URL.
+func (b *bench) serveGateway(t testing.TB, opts gateway.Options) string {
+	t.Helper()
 	opts.Registry = b.blog.Registry
 	opts.Logger = log.New(io.Discard, "", 0)
 	if opts.IdentityKey == nil {
@@ -207,23 +230,7 @@ func (b *bench) tracegate(t testing.TB, name string, opts gateway.Options, beare
 		cancel()
 		_ = gw.Close()
 	})
-	body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{` +
-		`"io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"load","version":"1"},` +
-		`"io.modelcontextprotocol/protocolVersion":"2026-07-28"},"name":"` + readTool + `","arguments":` + string(b.args) + `}}`)
-	url := srv.URL + gateway.MCPPath
-	return load.Target{Name: name, Call: func(ctx context.Context, caller int) (load.Outcome, error) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-		h := req.Header
-		h.Set("Content-Type", "application/json")
-		h.Set("Accept", "application/json, text/event-stream")
-		h.Set("Mcp-Protocol-Version", "2026-07-28")
-		h.Set("Mcp-Method", "tools/call")
-		h.Set("Mcp-Name", readTool)
-		if bearer != nil {
-			h.Set("Authorization", "Bearer "+bearer(caller))
-		}
-		return b.post(req)
-	}}
+	return srv.URL + gateway.MCPPath
 }
 
 // sdkTelemetry is real OTel SDK providers exporting nowhere: spans batched
