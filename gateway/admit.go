@@ -28,7 +28,6 @@ type admitter struct {
 	policies *policyStore    // scopes and limits, loaded once per request
 	catalog  *catalog
 	sessions *sessions
-	budget   *budget
 	emitter  emitter
 	// baseline is the scope set a 401 names (RFC 6750 §3 scope=): what a
 	// least-privileged client should ask for first; more comes by step-up.

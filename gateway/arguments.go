@@ -15,11 +15,6 @@ import (
 	"github.com/tracegate/tracegate/gateway/reason"
 )
 
-// decodeFactor is how many bytes of memory validating one byte of
-// arguments may take (the decoded value tree); validation reserves that
-// much of the in-flight budget, so concurrent large arguments stay within it.
-const decodeFactor = 8
-
 // admitArguments checks a tools/call's arguments against its tool's input
 // schema and normalises them; the result is the admitted bytes, exactly what
 // is dispatched. Refusals are invalid_arguments verdicts (an isError result
@@ -57,12 +52,7 @@ func (a *admitter) admitArguments(ex *exchange, e *toolEntry) *verdict {
 		if args[0] != '{' {
 			return invalid("arguments must be a JSON object")
 		}
-		release, ok := a.budget.take(ex.principalKey(), int64(len(args))*decodeFactor)
-		if !ok {
-			return overloaded()
-		}
-		defer release()
-		value = nil
+		value = nil // its size is reserved with the message's (wire.Message.DecodeCost)
 		if err := json.Unmarshal(args, &value); err != nil {
 			return invalid("%v", err)
 		}

@@ -5,8 +5,8 @@ import (
 	"sync/atomic"
 )
 
-// budget caps the bytes of request bodies (and of the copies argument
-// validation makes of them) held at once, so that a flood of large bodies
+// budget caps the bytes of request bodies and of their decoded forms
+// (wire.Message.DecodeCost) held at once, so that a flood of large bodies
 // costs at most the cap, whatever the concurrency; and caps each
 // principal's share of it, so that one caller holding bodies open (slow
 // uploads) cannot starve everyone else. Safe for concurrent use.

@@ -48,9 +48,10 @@ type Config struct {
 	RecordLimit     int  `yaml:"record_limit"`
 	// MaxBodyBytes caps an HTTP request body (1 MiB).
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
-	// MaxInflightBytes caps the bytes of request bodies (and of the copies
-	// argument validation makes) held at once (64 MiB); over it a request
-	// is refused with 503 and Retry-After.
+	// MaxInflightBytes caps the bytes of request bodies and of what they
+	// decode into (estimated from their structure) held at once (64 MiB);
+	// over it a request is refused with 503 and Retry-After, and a single
+	// message whose decoded size exceeds a principal's share with 413.
 	MaxInflightBytes int64 `yaml:"max_inflight_bytes"`
 	// MaxInflightBytesPerPrincipal caps one caller's share of it
 	// (MaxInflightBytes/8, at least MaxBodyBytes), so that one caller

@@ -173,6 +173,20 @@ func (f *front) read(ex *exchange, w http.ResponseWriter, r *http.Request) {
 		ex.refuse(refuseWith(why, we.Msg))
 		return
 	}
+	// The decoded forms of the message (its _meta here, its arguments in
+	// admission, the SDK's params) live as long as the request: they are
+	// reserved too, by their estimated size, not the text's.
+	release, ok = f.inflight.take(ex.principalKey(), m.DecodeCost)
+	if !ok {
+		ex.errID = m.ID
+		if m.DecodeCost > f.inflight.share {
+			ex.refuse(refuseWith(reason.BodyTooLarge, fmt.Sprintf("decoding this message would take ~%d bytes, over the gateway's per-caller limit of %d in-flight bytes: send fewer or smaller values", m.DecodeCost, f.inflight.share)))
+		} else {
+			ex.refuse(overloaded())
+		}
+		return
+	}
+	ex.onDone(release)
 	ex.setMessage(m)
 	if v := checkMessage(ex); v != nil {
 		ex.refuse(v)

@@ -139,7 +139,7 @@ func (g *Gateway) build() error {
 	}
 	inflight := newBudget(c.MaxInflightBytes, c.MaxInflightBytesPerPrincipal)
 	g.admitter = &admitter{verifier: verifier, policies: g.policies, catalog: g.catalog,
-		sessions: sess, budget: inflight, emitter: g.emitter,
+		sessions: sess, emitter: g.emitter,
 		baseline: c.Auth.BaselineScopes}
 	g.auditor = &auditor{recorder: g.recorder, policies: g.policies, logger: o.Logger,
 		anon: newAnonAudit(c.UnauthenticatedAuditRate, g.recorder, o.Logger)}

@@ -68,7 +68,9 @@ func newReplicaSet(t *testing.T, n int, mutate ...func(*gateway.Options)) *repli
 		o.Config.Replicas, o.Config.Sessions.KeyFile = n, key
 		o.AuditSinks = []audit.Sink{rs.sink}
 	}
-	store := func(o *gateway.Options) { o.SessionStore = gateway.NewRedisSessionStore(rs.redis.Client(t), loadedHost) }
+	store := func(o *gateway.Options) {
+		o.SessionStore = gateway.NewRedisSessionStore(rs.redis.Client(t), loadedHost)
+	}
 	all := append(append([]func(*gateway.Options){store}, mutate...), shared) // shared last: the key stays
 	for i := range n {
 		id := func(o *gateway.Options) { o.Config.ReplicaID = "r" + string(rune('1'+i)) }

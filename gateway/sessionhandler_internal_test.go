@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"testing"
@@ -138,4 +139,48 @@ func TestSessionResidentCap(t *testing.T) {
 		t.Fatal("a busy session was evicted")
 	}
 	s.release(busy)
+}
+
+// TestAdoptTombstones: in adopt mode (replicas without a shared store) an
+// ended session is refused by the replica that ended it until its id
+// expires, whether this replica had adopted it or not; the tombstones are
+// dropped once the id has expired and stay within maxTombstones.
+func TestAdoptTombstones(t *testing.T) {
+	ctx := context.Background()
+	cfg := SessionConfig{IdleTimeout: time.Hour, MaxLifetime: 2 * time.Hour, MaxPerSubject: 10, MaxTotal: 10}
+	m := newMemorySessions(true)
+	now := time.Now()
+	m.now = func() time.Time { return now }
+	server := mcp.NewServer(&mcp.Implementation{Name: "t", Version: "1"}, nil)
+	sealer := testSealer(t, time.Hour, keyA)
+	other := newSessions(server, sealer, newMemorySessions(true), cfg, log.New(io.Discard, "", 0)) // another replica
+	opened := func(subject string) *openSession {
+		ex := initializeExchange(t, subject, "c", initParams)
+		if v := other.create(ctx, ex); v != nil {
+			t.Fatal(v.message)
+		}
+		return ex.session
+	}
+	held, stranger := opened("alice"), opened("bob") // stranger: never seen here
+	if v, err := m.use(ctx, cfg, held); v != nil || err != nil {
+		t.Fatalf("adopt: %v %v", v, err)
+	}
+	m.end(ctx, held)
+	m.end(ctx, stranger)
+	for _, s := range []*openSession{held, stranger} {
+		if _, err := m.use(ctx, cfg, s); err != errSessionEnded {
+			t.Fatalf("%s after DELETE: %v, want errSessionEnded", s.handle, err)
+		}
+	}
+	now = time.Unix(held.state.Issued, 0).Add(cfg.MaxLifetime + time.Second) // the ids have expired (the sealer refuses them now)
+	m.alive(ctx, cfg, nil)
+	if len(m.ended) != 0 {
+		t.Fatalf("%d tombstones kept after the ids expired", len(m.ended))
+	}
+	for i := range maxTombstones + 10 {
+		m.buryLocked(fmt.Sprint("h", i), now.Unix())
+	}
+	if len(m.ended) > maxTombstones {
+		t.Fatalf("%d tombstones, cap %d", len(m.ended), maxTombstones)
+	}
 }

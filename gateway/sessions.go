@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -71,8 +72,9 @@ type SessionStore interface {
 // idle and count against a per-subject and a global cap. With adopt set
 // (several replicas explicitly run without a shared store), a session
 // another replica created is adopted on its first request here; a DELETE
-// then ends it only on the replica that received it. Safe for concurrent
-// use.
+// or an expiry then ends it only on the replica that saw it, which keeps a
+// tombstone of the handle until the id itself expires so that it never
+// adopts that session again. Safe for concurrent use.
 type memorySessions struct {
 	now   func() time.Time
 	adopt bool
@@ -80,20 +82,28 @@ type memorySessions struct {
 	mu         sync.Mutex
 	byHandle   map[string]*sessionEntry
 	perSubject map[string]int
+	ended      map[string]time.Time // adopt only: handle -> when its tombstone may go
+	cfg        SessionConfig        // as last passed in (the same on every call)
 }
+
+// maxTombstones bounds memorySessions.ended: beyond it the soonest to
+// expire goes first (an id that old is then adoptable again here).
+const maxTombstones = 100_000
 
 type sessionEntry struct {
 	subject  string
 	lastSeen time.Time
+	issued   int64 // unix seconds, from the sealed id
 }
 
 func newMemorySessions(adopt bool) *memorySessions {
-	return &memorySessions{now: time.Now, adopt: adopt, byHandle: map[string]*sessionEntry{}, perSubject: map[string]int{}}
+	return &memorySessions{now: time.Now, adopt: adopt, byHandle: map[string]*sessionEntry{}, perSubject: map[string]int{}, ended: map[string]time.Time{}}
 }
 
 func (m *memorySessions) reserve(_ context.Context, cfg SessionConfig, s *openSession) *verdict {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.cfg = cfg
 	if cfg.MaxTotal > 0 && len(m.byHandle) >= cfg.MaxTotal {
 		return sessionsFull(fmt.Sprintf("the gateway's %d open sessions are its limit", cfg.MaxTotal))
 	}
@@ -107,9 +117,10 @@ func (m *memorySessions) reserve(_ context.Context, cfg SessionConfig, s *openSe
 func (m *memorySessions) use(_ context.Context, cfg SessionConfig, s *openSession) (*verdict, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.cfg = cfg
 	e, ok := m.byHandle[s.handle]
 	switch {
-	case !ok && m.adopt:
+	case !ok && m.adopt && !m.endedLocked(s.handle):
 		m.addLocked(s)
 	case !ok:
 		return nil, errSessionEnded
@@ -127,13 +138,62 @@ func (m *memorySessions) end(_ context.Context, s *openSession) {
 	defer m.mu.Unlock()
 	if e, ok := m.byHandle[s.handle]; ok {
 		m.dropLocked(s.handle, e)
+	} else {
+		m.buryLocked(s.handle, s.state.Issued) // ended here before this replica adopted it
+	}
+}
+
+// buryLocked keeps a tombstone of an ended session (adopt mode only) until
+// its id expires: issue time plus MaxLifetime; with no lifetime, one idle
+// timeout from now, else a day.
+func (m *memorySessions) buryLocked(handle string, issued int64) {
+	if !m.adopt {
+		return
+	}
+	until := m.now().Add(cmp.Or(m.cfg.IdleTimeout, 24*time.Hour))
+	if m.cfg.MaxLifetime > 0 {
+		until = time.Unix(issued, 0).Add(m.cfg.MaxLifetime)
+	}
+	if len(m.ended) >= maxTombstones {
+		m.pruneTombstonesLocked(true)
+	}
+	m.ended[handle] = until
+}
+
+// endedLocked reports a tombstone for handle.
+func (m *memorySessions) endedLocked(handle string) bool {
+	until, ok := m.ended[handle]
+	if ok && m.now().After(until) {
+		delete(m.ended, handle)
+		return false
+	}
+	return ok
+}
+
+// pruneTombstonesLocked drops expired tombstones; with force and none
+// expired, the soonest to expire.
+func (m *memorySessions) pruneTombstonesLocked(force bool) {
+	now := m.now()
+	var soonest string
+	for h, until := range m.ended {
+		if now.After(until) {
+			delete(m.ended, h)
+			force = false
+		} else if soonest == "" || until.Before(m.ended[soonest]) {
+			soonest = h
+		}
+	}
+	if force && soonest != "" {
+		delete(m.ended, soonest)
 	}
 }
 
 func (m *memorySessions) alive(_ context.Context, cfg SessionConfig, handles []string) map[string]bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.cfg = cfg
 	m.expireLocked(cfg)
+	m.pruneTombstonesLocked(false)
 	out := make(map[string]bool, len(handles))
 	for _, h := range handles {
 		if _, ok := m.byHandle[h]; ok {
@@ -152,7 +212,7 @@ func (m *memorySessions) open() int {
 
 func (m *memorySessions) addLocked(s *openSession) {
 	sub := s.subjectKey()
-	m.byHandle[s.handle] = &sessionEntry{subject: sub, lastSeen: m.now()}
+	m.byHandle[s.handle] = &sessionEntry{subject: sub, lastSeen: m.now(), issued: s.state.Issued}
 	m.perSubject[sub]++
 }
 
@@ -169,6 +229,7 @@ func (m *memorySessions) expireLocked(cfg SessionConfig) {
 
 func (m *memorySessions) dropLocked(handle string, e *sessionEntry) {
 	delete(m.byHandle, handle)
+	m.buryLocked(handle, e.issued)
 	if m.perSubject[e.subject]--; m.perSubject[e.subject] <= 0 {
 		delete(m.perSubject, e.subject)
 	}

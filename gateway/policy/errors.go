@@ -19,7 +19,7 @@ var (
 	ErrUnknownKey          = errors.New("token signing key unknown")
 	ErrAlgorithmNotAllowed = errors.New("token algorithm not allowed")
 	ErrMalformedToken      = errors.New("token malformed or missing claims")
-	ErrEmptySubject        = errors.New("token subject empty, blank or with control characters")
+	ErrEmptySubject        = errors.New("token subject empty, blank, or with invisible or control characters (subject and client_id must be printable)")
 	ErrCriticalHeader      = errors.New("token marks a header extension critical that the gateway does not understand")
 	ErrTokenType           = errors.New("token type (typ) not accepted")
 	ErrTokenLifetime       = errors.New("token lifetime over the maximum")

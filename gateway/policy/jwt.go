@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/lestrrat-go/httprc/v3"
 	"github.com/lestrrat-go/jwx/v3/jwk"
@@ -109,7 +110,7 @@ func (v *JWTVerifier) Verify(ctx context.Context, token string) (Principal, erro
 		return Principal{}, fmt.Errorf("%w: %w: %w", ErrInvalidToken, classify(err), err)
 	}
 	p := v.principal(tok)
-	if strings.TrimSpace(p.Subject) == "" || hasControl(p.Subject) || hasControl(p.Client) {
+	if strings.TrimSpace(p.Subject) == "" || !printable(p.Subject) || !printable(p.Client) {
 		// Without a subject the audit record names nobody and every such
 		// caller shares one rate-limit bucket; control characters would
 		// make the names the gateway keys sessions and limits by ambiguous.
@@ -215,9 +216,15 @@ func scopeTokens(in []string) []string {
 	return out
 }
 
-// hasControl reports a control character (C0, DEL, C1) in s.
-func hasControl(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }) >= 0
+// printable reports whether every character of s is one a person sees as
+// written (unicode.IsPrint: letters, marks, numbers, punctuation, symbols
+// and the ASCII space). Controls (C0, DEL, C1), format characters (Cf:
+// zero-width characters, bidi overrides that make "\u202eecila" display as
+// "alice"), other spaces, unassigned and private-use code points are not:
+// an identity in the audit trail, the console and rate-limit keys must read
+// as what it is.
+func printable(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0
 }
 
 func claimString(tok jwt.Token, name string) string {

@@ -45,7 +45,27 @@ type Message struct {
 	ProtocolVersion string
 	// URI is params.uri (resources/read and the like).
 	URI string
+
+	// DecodeCost bounds, in bytes, the heap a decode of the whole message
+	// into Go's generic values (map[string]any, []any, float64, string)
+	// takes, estimated from its structure: a decoded tree costs up to ~50
+	// times its text ({"a":1} repeated), so the text's length alone does
+	// not bound it. Measured with encoding/json on Go 1.26 (see the test).
+	DecodeCost int64
 }
+
+// Costs of decoded values, in bytes (DecodeCost): map, slice and string
+// headers, interface boxes, map groups, and a slice's growth slack.
+const (
+	costString  = 16  // + its bytes
+	costNumber  = 24  // float64 in an interface
+	costLiteral = 16  // true, false, null
+	costEmpty   = 48  // {} or []
+	costObject  = 320 // a map with its first group of slots
+	costMember  = 64  // + the name's string
+	costArray   = 24  // slice header
+	costElement = 32  // interface slot, doubled for growth
+)
 
 // Number is one number token inside the arguments: its JSON Pointer
 // (RFC 6901) relative to the arguments object and its offsets in Body.

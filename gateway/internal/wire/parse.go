@@ -126,9 +126,12 @@ func (p *parser) value(lvl level) error {
 	case c == '[':
 		return p.array(lvl)
 	case c == '"':
+		start := p.i
 		_, _, err := p.str()
+		p.msg.DecodeCost += costString + int64(p.i-start)
 		return err
 	case c == '-' || (c >= '0' && c <= '9'):
+		p.msg.DecodeCost += costNumber
 		start := p.i
 		integer, err := p.number()
 		if err == nil && !integer && lvl == levelArgs {
@@ -149,6 +152,7 @@ func (p *parser) literal(word string) error {
 	if len(p.b)-p.i < len(word) || string(p.b[p.i:p.i+len(word)]) != word {
 		return p.fail(KindSyntax, p.i, "invalid literal")
 	}
+	p.msg.DecodeCost += costLiteral
 	p.i += len(word)
 	return nil
 }
@@ -170,13 +174,16 @@ func (p *parser) array(lvl level) error {
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
 		p.depth--
+		p.msg.DecodeCost += costEmpty
 		return nil
 	}
+	p.msg.DecodeCost += costArray
 	inner := levelValue
 	if lvl == levelArgs {
 		inner = levelArgs
 	}
 	for n := 0; ; n++ {
+		p.msg.DecodeCost += costElement
 		if inner == levelArgs {
 			p.path = append(p.path, strconv.Itoa(n))
 		}
@@ -214,8 +221,10 @@ func (p *parser) object(lvl level) error {
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
 		p.depth--
+		p.msg.DecodeCost += costEmpty
 		return nil
 	}
+	p.msg.DecodeCost += costObject
 	for {
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
@@ -226,6 +235,7 @@ func (p *parser) object(lvl level) error {
 		if err != nil {
 			return err
 		}
+		p.msg.DecodeCost += costMember + costString + int64(len(name))
 		if names.addExact(name, escaped) {
 			return p.fail(KindInvalid, at, "duplicate member "+strconv.Quote(string(name)))
 		}
