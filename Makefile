@@ -55,8 +55,8 @@ demo:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./gateway/ ./gateway/policy/ ./gateway/audit/
 	cd e2e/peer && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s .
-# throughput harness (issue 13.5): closed 8/32/64 callers, open 200/500/1,000 calls/s, 5 s a point, GC as `tracegate serve` sets it
-	cd e2e/peer && GOGC=400 GOMEMLIMIT=1GiB $(GO) test -count=1 -timeout 15m -run '^TestLoad$$' -v ./load/ -args -load.full
+# throughput harness (issue 13.5): closed 8/32/64 callers, open 200/500/1,000 calls/s, 5 s a point, GC as `tracegate serve` sets it; then 10,000 open 2025-11-25 sessions on a real `tracegate serve` (RSS)
+	cd e2e/peer && GOGC=400 GOMEMLIMIT=1GiB $(GO) test -count=1 -timeout 15m -run '^(TestLoad|TestSessionMemory)$$' -v ./load/ -args -load.full
 # lost answers (issue 10): the regression check under -race, then the cost of each connection mode
 	$(GO) test -race -run '^$$' -bench '^BenchmarkLostAnswers$$' -benchmem -benchtime 10000x ./examples/blog/svc/
 	$(GO) test -run '^$$' -bench '^BenchmarkLostAnswers$$' -benchmem -benchtime 10000x ./examples/blog/svc/
