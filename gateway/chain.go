@@ -41,9 +41,9 @@ func (c chain) run(ctx context.Context, ex *exchange, terminal handler) {
 // joins a request the SDK decoded to the exchange it was admitted as
 // (carried in the request's auth.TokenInfo, which only tracegate's
 // transports fill), and fails closed for a request that has none or that
-// differs from what was admitted. On HTTP the front has already run the
-// chain and the bridge is the SDK half of its terminal; on stdio the chain
-// runs here.
+// differs from what was admitted. On HTTP, and for a notification on
+// stdio, the transport has already run the chain and the bridge is the SDK
+// half of its terminal; for a call on stdio the chain runs here.
 func (g *Gateway) bridge(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		ex := exchangeOf(req)
@@ -55,7 +55,7 @@ func (g *Gateway) bridge(next mcp.MethodHandler) mcp.MethodHandler {
 			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "request is over"}
 		}
 		defer ex.handoff.leave()
-		if ex.transport == transportHTTP {
+		if ex.transport == transportHTTP || !ex.isCall() {
 			return g.forward(ctx, ex, method, req, next)
 		}
 		var res mcp.Result

@@ -16,6 +16,9 @@ const (
 	methodToolsList   = "tools/list"
 	methodPromptsGet  = "prompts/get"
 	methodInitialized = "notifications/initialized"
+	methodCancelled   = "notifications/cancelled"
+	methodRootsListed = "notifications/roots/list_changed"
+	methodProgress    = "notifications/progress"
 	// methodResponse names, in audit records, a JSON-RPC response a client
 	// sent (it has no method; the gateway refuses it).
 	methodResponse = "response"
@@ -27,8 +30,7 @@ var knownMethods = []string{
 	methodInitialize, "ping", methodToolsList, methodToolsCall, "prompts/list", methodPromptsGet,
 	"resources/list", "resources/templates/list", "resources/read", "resources/subscribe",
 	"resources/unsubscribe", "completion/complete", "logging/setLevel", "server/discover",
-	"subscriptions/listen", methodInitialized, "notifications/cancelled",
-	"notifications/roots/list_changed", "notifications/progress",
+	"subscriptions/listen", methodInitialized, methodCancelled, methodRootsListed, methodProgress,
 }
 
 func knownMethod(m string) bool { return slices.Contains(knownMethods, m) }

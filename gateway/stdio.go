@@ -22,8 +22,28 @@ import (
 // process's stdin/stdout for `tracegate serve --stdio`, or any pipe) until
 // ctx ends or the client closes in. Each line is one message, parsed once
 // like an HTTP body and run through the same pipeline; a line that cannot be
-// admitted (not JSON, trailing data, a batch, too long) is answered with an
-// error (id null when it could not be read) and the server keeps serving.
+// admitted (not JSON, trailing data, a batch, too long, a request reusing
+// the id of one in flight) is answered with an error (id null when it could
+// not be read) and the server keeps serving.
+//
+// Every line is accounted exactly once, whatever the MCP SDK does with it:
+//   - a line refused here is audited here (and answered, unless it is a
+//     notification);
+//   - a notification is admitted and audited here, as the HTTP front does,
+//     before the SDK gets it: the SDK drops some notifications before any
+//     middleware runs, without a trace (an unknown method, params it cannot
+//     decode, a cancellation it cannot read, a connection closing), so no
+//     step after this one could promise it a record. [checkNotification]
+//     refuses the ones it is known to drop, so their record is a deny with
+//     its reason; the bridge only forwards the notifications handed over.
+//     What the SDK's handler then does with an admitted notification (it
+//     ignores a repeated notifications/initialized) does not change its
+//     record, as over HTTP, where the SDK handles it after the 202;
+//   - a call is handed to the SDK only when no call with the same id is in
+//     flight (the SDK would drop the duplicate before any middleware, and
+//     the answer of the first could be matched to the second): the chain
+//     runs in the bridge, or, for a call the SDK refuses before the bridge,
+//     when its answer is written.
 func (g *Gateway) ServeStdio(ctx context.Context, in io.ReadCloser, out io.WriteCloser) error {
 	return g.server.Run(ctx, &lineTransport{g: g, in: in, out: out})
 }
@@ -48,9 +68,13 @@ type lineConn struct {
 	out io.WriteCloser
 	r   *bufio.Reader
 
-	wmu     sync.Mutex
-	mu      sync.Mutex
-	pending map[string]*exchange // calls handed to the SDK, by id, until answered
+	wmu sync.Mutex
+	mu  sync.Mutex
+	// pending are the calls handed to the SDK, by id ([idKey]), until their
+	// answer is written: the ids in flight. An id enters before the SDK sees
+	// the call and leaves after the SDK has forgotten it (it does so before
+	// writing the answer), so the SDK never meets an id already in use.
+	pending map[string]*exchange
 	closeMu sync.Once
 }
 
@@ -59,7 +83,7 @@ var _ mcp.Connection = (*lineConn)(nil)
 func (c *lineConn) SessionID() string { return "" }
 
 // Read returns the next admitted message; lines refused before the SDK are
-// answered and audited here.
+// answered and audited here, notifications are audited here.
 func (c *lineConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 	limit := c.g.opts.Config.MaxBodyBytes
 	for {
@@ -82,7 +106,13 @@ func (c *lineConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 			c.refuseLine(ctx, ex)
 			continue
 		}
-		msg, err := c.request(ex)
+		if !ex.isCall() {
+			if msg := c.notification(ctx, ex); msg != nil {
+				return msg, nil
+			}
+			continue
+		}
+		msg, err := c.call(ex)
 		if err != nil {
 			ex.refuse(refuseWith(reason.InvalidRequest, err.Error()))
 			c.refuseLine(ctx, ex)
@@ -114,22 +144,49 @@ func (c *lineConn) parse(ex *exchange, line []byte) {
 	}
 }
 
-// request builds the SDK's request from the one parse, with the exchange.
-func (c *lineConn) request(ex *exchange) (*jsonrpc.Request, error) {
-	req := &jsonrpc.Request{Method: ex.msg.Method, Params: json.RawMessage(ex.msg.Params),
-		Extra: &mcp.RequestExtra{TokenInfo: ex.tokenInfo()}}
-	ex.handedArgs = ex.msg.Arguments
-	if ex.msg.ID != nil {
-		id, err := makeID(ex.msg.ID)
-		if err != nil {
-			return nil, err
-		}
-		req.ID = id
-		c.mu.Lock()
-		c.pending[idKey(id)] = ex
-		c.mu.Unlock()
+// notification runs the chain for a notification here, before the SDK
+// gets it (see [Gateway.ServeStdio]): its one span, decision event and
+// audit record are written now, and only an admitted notification is handed
+// over, as a copy ([exchange.forSDK]) that the bridge forwards without
+// running the chain again. A refused notification gets no answer.
+func (c *lineConn) notification(ctx context.Context, ex *exchange) *jsonrpc.Request {
+	c.g.chain.run(ctx, ex, func(context.Context, *exchange) {})
+	ex.done()
+	if ex.verdict != nil {
+		return nil
 	}
+	return request(ex.forSDK())
+}
+
+// errIDInUse refuses a call whose id is the id of a call in flight.
+var errIDInUse = errors.New("duplicate in-flight request ID")
+
+// call builds the SDK's request for a call and records its id as in
+// flight; a call whose id is in flight already is refused (errIDInUse)
+// and the call in flight keeps its exchange and its answer. Ids are equal
+// as the SDK compares them: 7 and "7" differ, "7" and "\u0037" do not.
+func (c *lineConn) call(ex *exchange) (*jsonrpc.Request, error) {
+	id, err := makeID(ex.msg.ID)
+	if err != nil {
+		return nil, err
+	}
+	key := idKey(id)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending[key] != nil {
+		return nil, fmt.Errorf("%w %s", errIDInUse, capString(string(ex.msg.ID), maxToolName))
+	}
+	c.pending[key] = ex
+	req := request(ex)
+	req.ID = id
 	return req, nil
+}
+
+// request builds the SDK's request from the one parse, with the exchange.
+func request(ex *exchange) *jsonrpc.Request {
+	ex.handedArgs = ex.msg.Arguments
+	return &jsonrpc.Request{Method: ex.msg.Method, Params: json.RawMessage(ex.msg.Params),
+		Extra: &mcp.RequestExtra{TokenInfo: ex.tokenInfo()}}
 }
 
 // refuseLine runs the chain for a line refused before the SDK (so it has a
