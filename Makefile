@@ -36,10 +36,7 @@ FUZZERS = ./telemetry/:FuzzExtract \
 	./examples/authserver/:FuzzRedirectMatches
 
 fuzz:
-	@set -e; for f in $(FUZZERS); do \
-		echo "fuzz $$f ($(FUZZ))"; \
-		$(GO) test -race -run '^$$' -fuzz "^$${f#*:}$$" -fuzztime $(FUZZ) -fuzzminimizetime 2s "$${f%%:*}"; \
-	done
+	GO=$(GO) scripts/fuzz.sh $(FUZZ) $(FUZZERS)
 
 e2e:
 	scripts/jaeger.sh run -- $(GO) test -race -count=1 -tags e2e $(E2E)
