@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -59,11 +60,64 @@ func TestJaegerBuildColdCache(t *testing.T) {
 				if tmp := s.leftovers(); len(tmp) > 0 {
 					t.Errorf("left behind %v", tmp)
 				}
-				if r := s.run("jaeger.sh", extra, "build"); r.code != 0 || r.stdout != bin+"\n" || s.callsOf("go") != 1 {
-					t.Errorf("second run: go called %d times in all; %s", s.callsOf("go"), r)
+				if r := s.run("jaeger.sh", extra, "build"); r.code != 0 || r.stdout != bin+"\n" || s.callsOf("go build") != 1 {
+					t.Errorf("second run: go build called %d times in all; %s", s.callsOf("go build"), r)
 				}
 			})
 		}
+	}
+}
+
+// TestJaegerBuildSaysWhatAndHowLong: the build names the Jaeger release the
+// pinned module version is (v1.76.0 is Jaeger 2.13.0, the image
+// docker-compose.yml and `jaeger.sh serve` run), the time a cold build takes,
+// and counts its progress against the packages `go list` says are to be
+// compiled; without that count (go list failing) it still builds.
+func TestJaegerBuildSaysWhatAndHowLong(t *testing.T) {
+	script, err := os.ReadFile("jaeger.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`image=\$\{JAEGER_IMAGE:-jaegertracing/jaeger:([0-9.]+)\}`).FindSubmatch(script)
+	if m == nil {
+		t.Fatal("jaeger.sh has no default image")
+	}
+	release := "Jaeger " + string(m[1])
+	for _, tc := range []struct {
+		name  string
+		extra map[string]string
+		want  []string
+		not   []string
+	}{
+		{"with a total", map[string]string{"STANDIN_LINES": "250", "STANDIN_LIST": "250"},
+			[]string{"jaeger: ... 100/250 packages compiled", "jaeger: ... 200/250 packages compiled"}, nil},
+		{"go list fails", map[string]string{"STANDIN_LINES": "250", "STANDIN_LIST": "250", "STANDIN_LIST_EXIT": "1"},
+			[]string{"jaeger: ... 100 packages compiled", "jaeger: ... 200 packages compiled"}, []string{"/250 packages"}},
+		{"nothing stale", map[string]string{"STANDIN_LINES": "100"},
+			[]string{"jaeger: ... 100 packages compiled"}, []string{"/0 packages"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSandbox(t, "go")
+			r := s.run("jaeger.sh", tc.extra, "build")
+			if r.code != 0 {
+				t.Fatalf("build: %s", r)
+			}
+			want := append([]string{"jaeger: building " + release + " (Go module github.com/jaegertracing/jaeger " + jaegerVersion(t) + ",",
+				"about 13 min on 2 cores"}, tc.want...)
+			for _, w := range want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(r.stderr, w) {
+					t.Errorf("stderr has %q:\n%s", w, r.stderr)
+				}
+			}
+			if got := s.callsOf("go list"); got != 1 {
+				t.Errorf("go list called %d times, want once", got)
+			}
+		})
 	}
 }
 
@@ -101,8 +155,8 @@ func TestJaegerBuildFailureSaysWhy(t *testing.T) {
 			if tmp := s.leftovers(); len(tmp) > 0 {
 				t.Errorf("left behind %v", tmp)
 			}
-			if r := s.run("jaeger.sh", nil, "build"); r.code != 0 || s.callsOf("go") != 2 {
-				t.Errorf("the run after a failure did not build again: go called %d times; %s", s.callsOf("go"), r)
+			if r := s.run("jaeger.sh", nil, "build"); r.code != 0 || s.callsOf("go build") != 2 {
+				t.Errorf("the run after a failure did not build again: go build called %d times; %s", s.callsOf("go build"), r)
 			}
 		})
 	}
@@ -154,15 +208,20 @@ func TestNodeInstallColdCache(t *testing.T) {
 			if r.code != 0 || !strings.Contains(r.stderr, "node: ready: v22.99.0") {
 				t.Fatalf("node.sh install: %s", r)
 			}
+			// Each says what its install took with an empty npm cache (the
+			// README's 70 + 45 + 30 s).
+			if !strings.Contains(r.stderr, "first time only: about 70 s with an empty npm cache") {
+				t.Errorf("node.sh does not say how long: %s", r)
+			}
 			if got := count(r.stderr, "node: npm: npm line "); got != n {
 				t.Errorf("%d npm lines passed on, want %d", got, n)
 			}
 			r = s.run("inspector.sh", extra, "install")
-			if r.code != 0 || !strings.Contains(r.stderr, "inspector: ready: MCP Inspector") {
+			if r.code != 0 || !strings.Contains(r.stderr, "inspector: ready: MCP Inspector") || !strings.Contains(r.stderr, "about 45 s") {
 				t.Fatalf("inspector.sh install: %s", r)
 			}
 			r = s.run("tsclient.sh", extra, "install")
-			if r.code != 0 || !strings.Contains(r.stderr, "tsclient: ready: @modelcontextprotocol/sdk") {
+			if r.code != 0 || !strings.Contains(r.stderr, "tsclient: ready: @modelcontextprotocol/sdk") || !strings.Contains(r.stderr, "about 30 s") {
 				t.Fatalf("tsclient.sh install: %s", r)
 			}
 			if tmp := s.leftovers(); len(tmp) > 0 {

@@ -5,10 +5,20 @@
 #   blog services users/posts/comments, the DEV-ONLY authserver and the
 #   gateway; then the agent handles one user message and prints its trace.
 #   Everything stays up until Ctrl-C or SIGTERM, which stops every process
-#   this script started, by PID, and exits 0.
+#   this script started, by PID, and exits 0. Under make, send SIGTERM to
+#   make (it passes SIGTERM on, not SIGINT) or to this script.
 #
 # Binaries are built into $DEMO_BIN_DIR (Go's build cache makes a second run
 # take seconds); logs, PIDs, keys and the audit log live in $DEMO_STATE_DIR.
+# The audit chain is keyed: audit.mac (tracegate keygen --mac-out) and the
+# checkpoint key pair audit-key.pem are made once and kept; the summary
+# prints the `tracegate audit verify` command that checks the log with both
+# keys and Jaeger as the witness of its checkpoints.
+#
+# Trace links (the agent's "jaeger:" line, audit search's TRACE URL, the
+# console's Jaeger links) go to the Jaeger UI when Jaeger runs from its
+# official image; the local build's UI is a placeholder page, so they go to
+# its API instead ($jaeger/api/v3/traces/<trace id>: the trace as JSON).
 # The gateway's configuration is docker/gateway.yaml, as under docker compose,
 # copied to $DEMO_STATE_DIR/gateway.yaml at each start: the console writes
 # policy changes back to that copy (never to the repository's file).
@@ -24,6 +34,8 @@
 #   JAEGER_QUERY_GRPC_PORT, JAEGER_HEALTH_PORT  Jaeger (16686, 4317, 4318, 16685, 13133)
 #   DEMO_JAEGER_URL + DEMO_OTLP_ENDPOINT        use a Jaeger that already runs
 #                                               (e.g. http://127.0.0.1:16686 + http://127.0.0.1:4317)
+#   DEMO_JAEGER_UI_URL  where trace links go: a Jaeger UI base URL, or a URL with
+#                       {trace_id} (default: see above; with DEMO_JAEGER_URL, that URL)
 #   DEMO_MESSAGE        the user message for the agent
 #   DEMO_AGENT=0        start the stack without running the agent
 #   JAEGER_ENGINE       auto (default: the official image when a Docker engine
@@ -86,21 +98,25 @@ stop_all() {
   done
 }
 
-exiting=0 idle_pid=""
+exiting=0
 on_exit() {
-  local code=$?
+  local code=$? rest
   set +e # cleanup runs to the end, whatever fails
   [ "$exiting" = 1 ] && return
   exiting=1
   trap - INT TERM
-  if [ -n "$idle_pid" ]; then
-    kill "$idle_pid" 2>/dev/null
-    wait "$idle_pid" 2>/dev/null
-  fi
   if [ "${#pids[@]}" -gt 0 ]; then
     log "stopping ${#pids[@]} processes..."
     stop_all
     log "stopped"
+  fi
+  # What is left is the idle sleep (see the end), ours while jobs lists it
+  # (a child not yet waited for keeps its PID).
+  rest=$(jobs -p)
+  if [ -n "$rest" ]; then
+    # shellcheck disable=SC2086 # one PID per word
+    kill $rest 2>/dev/null
+    wait 2>/dev/null
   fi
   exit "$code"
 }
@@ -150,15 +166,19 @@ mkdir -p "$state" "$bin"
 # Otherwise the local build, which serves the query API but no real UI.
 console_url="http://127.0.0.1:$gw_port/console"
 jaeger_engine=external
+jaeger_ui=$jaeger_url # where trace links go (see the header)
 if [ -z "${DEMO_JAEGER_URL:-}" ]; then
   jaeger_engine=$("$root/scripts/jaeger.sh" engine)
   if [ "$jaeger_engine" = docker ]; then
     log "a Docker engine answers: Jaeger runs from its official image, with the real UI at $jaeger_url"
   else
+    jaeger_ui="$jaeger_url/api/v3/traces/{trace_id}"
     log "no Docker engine answers: Jaeger runs from the local build, which has NO UI (only its API at $jaeger_url);"
-    log "the agent prints the trace tree here, and the tracegate console is at $console_url"
+    log "the agent prints the trace tree here, and the tracegate console is at $console_url;"
+    log "trace links go to Jaeger's API: $jaeger_ui"
   fi
 fi
+jaeger_ui=${DEMO_JAEGER_UI_URL:-$jaeger_ui}
 
 # --- build -------------------------------------------------------------------
 log "building binaries into $bin ..."
@@ -171,12 +191,24 @@ if ! (cd "$root" && go build -o "$bin/" ./cmd/tracegate ./examples/authserver/cm
 fi
 log "built in $((SECONDS - t0)) s"
 if [ "$jaeger_engine" = local ]; then
-  "$root/scripts/jaeger.sh" build >/dev/null # progress on stderr; ~5-12 min the first time only
+  "$root/scripts/jaeger.sh" build >/dev/null # progress on stderr; about 13 min on 2 cores, the first time only
 fi
 for k in audit-key identity-key; do
   [ -f "$state/$k.pem" ] && continue
   "$bin/tracegate" keygen --out "$state/$k.pem" >"$state/keygen.log" 2>&1 || { cat "$state/keygen.log" >&2; exit 1; }
 done
+# The secret keying the audit chain (--audit-mac-key). A log written without
+# one (by an older demo) is moved aside: a keyed log starts afresh, and the
+# printed verify command checks it alone.
+if [ ! -f "$state/audit.mac" ]; then
+  if [ -e "$state/audit.jsonl" ]; then
+    aside="$state/unkeyed-audit-$(date +%Y%m%d-%H%M%S)"
+    mkdir -p "$aside"
+    mv "$state"/audit*.jsonl "$aside/"
+    log "moved the audit log written without a MAC key to $aside"
+  fi
+  "$bin/tracegate" keygen --mac-out "$state/audit.mac" >"$state/keygen.log" 2>&1 || { cat "$state/keygen.log" >&2; exit 1; }
+fi
 
 # --- start -------------------------------------------------------------------
 export OTEL_EXPORTER_OTLP_ENDPOINT=$otlp OTEL_METRICS_EXPORTER=none
@@ -205,10 +237,11 @@ wait_for "the authserver" 20 curl -fsS "$auth_url/healthz"
 
 cp "$root/docker/gateway.yaml" "$state/gateway.yaml"
 start gateway "$bin/tracegate" serve --addr "127.0.0.1:$gw_port" --config "$state/gateway.yaml" \
-  --console-jaeger-url "$jaeger_url" \
+  --console-jaeger-url "$jaeger_url" --console-jaeger-ui-url "$jaeger_ui" \
   --registry nats --registry_address "$nats_url" \
   --auth-issuer "$auth_url" --auth-resource "$gw_url" \
-  --audit-file "$state/audit.jsonl" --audit-key "$state/audit-key.pem" --identity-key "$state/identity-key.pem"
+  --audit-file "$state/audit.jsonl" --audit-key "$state/audit-key.pem" --audit-mac-key "$state/audit.mac" \
+  --identity-key "$state/identity-key.pem"
 wait_for "the gateway" 30 "$bin/tracegate" healthcheck --url "http://127.0.0.1:$gw_port/healthz"
 
 # The services after the gateway: it discovers them as they register, and
@@ -224,7 +257,7 @@ if [ "${DEMO_AGENT:-1}" != 0 ]; then
   log "running the agent (one user message -> one trace)..."
   echo
   set +e
-  "$bin/agent" --gateway "$gw_url" --auth "$auth_url" --jaeger "$jaeger_url" \
+  "$bin/agent" --gateway "$gw_url" --auth "$auth_url" --jaeger "$jaeger_url" --jaeger-ui "$jaeger_ui" \
     ${DEMO_MESSAGE:+--message "$DEMO_MESSAGE"} 2>&1 | grep --line-buffered -v 'SECURITY WARNING' | tee "$state/agent.log"
   agent_code=${PIPESTATUS[0]}
   set -e
@@ -237,19 +270,36 @@ if [ "${DEMO_AGENT:-1}" != 0 ]; then
   [ "$agent_code" = 0 ] || log "the agent failed ($agent_status); its output is in $state/agent.log"
 fi
 
+# trace_link ID: the link to trace ID, as the agent, audit search and the
+# console make it from $jaeger_ui.
+trace_link() {
+  local placeholder="{trace_id}"
+  if [[ $jaeger_ui == *"$placeholder"* ]]; then
+    echo "${jaeger_ui//"$placeholder"/$1}"
+  else
+    echo "${jaeger_ui%/}/trace/$1"
+  fi
+}
+ui_flag="" # --jaeger-ui for the commands below, when links do not go to --jaeger's UI
+[ "$jaeger_ui" = "$jaeger_url" ] || ui_flag=" --jaeger-ui '$jaeger_ui'"
 if [ "$jaeger_engine" = local ]; then
   jaeger_lines="  Jaeger          $jaeger_url   API only: the local Jaeger build has NO UI
                   (with a Docker engine, make demo runs the official image and its UI).
-                  The trace tree is printed above; the tracegate console: $console_url${trace_id:+
-  the trace       $jaeger_url/api/v3/traces/$trace_id}"
+                  The trace tree is printed above; the tracegate console: $console_url
+  trace links     to Jaeger's API, the trace as JSON (its UI is a placeholder page):
+                  the agent's jaeger: line, audit search's TRACE URL, the console's Jaeger links${trace_id:+
+  the trace       $(trace_link "$trace_id")
+                  as a span tree in the console: $console_url/message?q=$trace_id}"
 else
-  jaeger_lines="  Jaeger UI       $jaeger_url${trace_id:+
-  the trace       $jaeger_url/trace/$trace_id}"
+  jaeger_lines="  Jaeger UI       $jaeger_url   (trace links go to it)${trace_id:+
+  the trace       $(trace_link "$trace_id")}"
 fi
 
 cat <<EOF
 ================================================================================
-tracegate demo: ready (agent: $agent_status). Everything runs until Ctrl-C.
+tracegate demo: ready (agent: $agent_status). Everything runs until Ctrl-C here,
+or SIGTERM from another shell: kill -TERM $$ (this script), or make's PID under make
+(make passes SIGTERM on, not SIGINT).
 
 $jaeger_lines
   gateway (MCP)   $gw_url   (MCP clients: docs/clients.md)
@@ -259,15 +309,16 @@ $jaeger_lines
                   admin-agent / admin-secret  also blog:admin, and tracegate:admin for the console
                   MCP clients sign in as demo-user on a consent page (blog:read, blog:write)
   logs            $state/*.log
-  audit log       $state/audit.jsonl
+  audit log       $state/audit.jsonl   (keyed with $state/audit.mac, checkpoints signed with $state/audit-key.pem)
 
 Try:
-  OTEL_EXPORTER_OTLP_ENDPOINT=$otlp OTEL_METRICS_EXPORTER=none \\
-    $bin/agent --gateway $gw_url --auth $auth_url --jaeger $jaeger_url \\
+  OTEL_EXPORTER_OTLP_ENDPOINT=$otlp \\
+    $bin/agent --gateway $gw_url --auth $auth_url --jaeger $jaeger_url${ui_flag} \\
       --message "Publish a post titled 'Second post' as alice and add a comment"
-  $bin/tracegate audit search --jaeger $jaeger_url --intent ${msg_id:-<message id>}
-  $bin/tracegate audit search --jaeger $jaeger_url --decision deny
-  $bin/tracegate audit verify --key $state/audit-key.pub.pem $state/audit.jsonl
+  $bin/tracegate audit search --jaeger $jaeger_url${ui_flag} --intent ${msg_id:-<message id>}
+  $bin/tracegate audit search --jaeger $jaeger_url${ui_flag} --decision deny
+  $bin/tracegate audit verify --key $state/audit-key.pub.pem --mac-key $state/audit.mac \\
+      --witness $jaeger_url $state/audit.jsonl
   TOKEN=\$(curl -s -u demo-agent:demo-secret -d grant_type=client_credentials -d intent=my-intent \\
       -d resource=$gw_url $auth_url/token | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
   scripts/inspector.sh cli $gw_url --method tools/list --header "Authorization: Bearer \$TOKEN"
@@ -275,9 +326,11 @@ Try:
 EOF
 log "ready"
 
-# Keep running until a signal; the EXIT trap stops everything.
+# Keep running until a signal; the EXIT trap stops everything. The wait is
+# short because bash defers a trap whose signal arrives just before wait
+# blocks until that wait returns; the sleep does not hold this script's
+# output open (make's, or a caller's pipe).
 while :; do
-  sleep 3600 &
-  idle_pid=$!
-  wait "$idle_pid" || true
+  sleep 1 >/dev/null 2>&1 &
+  wait "$!" || true
 done

@@ -20,7 +20,7 @@ dir=$(npm_dir "$src")
 launcher="$dir/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"
 
 install() {
-  npm_install "$src" "MCP Inspector"
+  npm_install "$src" "MCP Inspector" 45
   [ -f "$launcher" ] || { log "install failed: no $launcher"; exit 1; }
 }
 

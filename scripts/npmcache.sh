@@ -6,7 +6,9 @@
 # Failures stop the caller (set -euo pipefail) with a message on stderr.
 #
 #   npm_dir SRC            print the cache directory for SRC
-#   npm_install SRC WHAT   install SRC's tree once (idempotent: a stamp file)
+#   npm_install SRC WHAT SECS   install SRC's tree once (idempotent: a stamp
+#                          file); SECS is what it took with an empty npm cache
+#                          (docs/clients.md, "First run on a new machine")
 
 npm_cache=${TRACEGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tracegate}
 
@@ -17,11 +19,11 @@ npm_dir() {
 }
 
 npm_install() {
-  local src=$1 what=$2 dir
+  local src=$1 what=$2 secs=$3 dir
   dir=$(npm_dir "$src")
   [ -f "$dir/.installed" ] && return
   command -v npm >/dev/null || { log "npm not found; install Node.js (any version) first"; exit 1; }
-  log "installing $what into $dir (first time only, ~30 s)..."
+  log "installing $what into $dir (first time only: about $secs s with an empty npm cache, less with a warm one)..."
   local start=$SECONDS
   rm -rf "$dir.tmp"
   mkdir -p "$dir.tmp"

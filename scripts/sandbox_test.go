@@ -22,18 +22,32 @@ const scriptTimeout = 2 * time.Minute
 // exits $STANDIN_EXIT.
 const (
 	// standinGo is `go build -v -o OUT PKG`: it writes OUT, a stand-in
-	// Jaeger, unless STANDIN_NO_BINARY is set or it fails.
+	// Jaeger, unless STANDIN_NO_BINARY is set or it fails. With OUT a
+	// folder (`go build -o DIR/ PKG...`, the demo's binaries) it writes one
+	// stand-in demo binary per package instead. `go list` prints
+	// $STANDIN_LIST lines "x" (the packages jaeger.sh's template marks
+	// stale) among blank ones and exits $STANDIN_LIST_EXIT.
 	standinGo = `#!/bin/bash
 echo "go $*" >>"$STANDIN_CALLS"
-out=""
+if [ "$1" = list ]; then
+  for ((i = 1; i <= ${STANDIN_LIST:-0}; i++)); do echo x; echo; done
+  exit "${STANDIN_LIST_EXIT:-0}"
+fi
+out="" pkgs=()
 while [ $# -gt 0 ]; do
-  if [ "$1" = -o ]; then out=$2; shift; fi
+  case "$1" in
+  -o) out=$2; shift ;;
+  -*) ;;
+  *) pkgs+=("$1") ;;
+  esac
   shift
 done
 for ((i = 1; i <= ${STANDIN_LINES:-0}; i++)); do echo "example.com/standin/pkg$i" >&2; done
 if [ -n "${STANDIN_NO_NEWLINE:-}" ]; then printf 'example.com/standin/unterminated' >&2; fi
 [ "${STANDIN_EXIT:-0}" = 0 ] || exit "$STANDIN_EXIT"
-if [ -z "${STANDIN_NO_BINARY:-}" ] && [ -n "$out" ]; then
+if [ -n "$out" ] && [ "${out%/}" != "$out" ]; then
+  for p in "${pkgs[@]:1}"; do cp "$STANDIN_DEMO_BIN" "$out/${p##*/}"; done
+elif [ -z "${STANDIN_NO_BINARY:-}" ] && [ -n "$out" ]; then
   cp "$STANDIN_JAEGER" "$out"
   chmod +x "$out"
 fi
@@ -83,13 +97,65 @@ case "$1" in
 *) echo "standin node $*" ;;
 esac
 `
-	// standinDocker is the Docker CLI; `docker info` succeeds only with
-	// STANDIN_DOCKER_ENGINE set (an engine answers).
+	// standinDocker is the Docker CLI; it answers only with
+	// STANDIN_DOCKER_ENGINE set (an engine answers): `docker info`,
+	// `image inspect` and `rm` succeed, and `docker run` runs the stand-in
+	// Jaeger on the ports in the environment, as jaeger.sh publishes them.
 	standinDocker = `#!/bin/bash
 echo "docker $*" >>"$STANDIN_CALLS"
-if [ "$1" = info ] && [ -n "${STANDIN_DOCKER_ENGINE:-}" ]; then echo "Server Version: standin"; exit 0; fi
+if [ -n "${STANDIN_DOCKER_ENGINE:-}" ]; then
+  case "$1" in
+  info) echo "Server Version: standin"; exit 0 ;;
+  image | rm) exit 0 ;;
+  run) exec "$STANDIN_JAEGER" ;;
+  esac
+fi
 echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2
 exit 1
+`
+	// standinDemoBin is every binary demo.sh builds, told apart by its
+	// name; it logs "NAME ARGS" to $STANDIN_CALLS. tracegate keygen writes
+	// the files it is asked for (--mac-out refuses an existing one, as the
+	// real one does), serve and the services wait for a signal, the
+	// devregistry and the authserver answer HTTP on their --addr, and the
+	// agent prints the lines demo.sh reads.
+	standinDemoBin = `#!/bin/bash
+name=${0##*/}
+echo "$name $*" >>"$STANDIN_CALLS"
+serve_http() { # serve_http ARGS...: answer 200 on the port of --addr
+  local addr=""
+  while [ $# -gt 0 ]; do [ "$1" = --addr ] && addr=$2; shift; done
+  exec python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"ok")
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "${addr##*:}"
+}
+case "$name" in
+tracegate)
+  case "$1" in
+  keygen)
+    shift
+    while [ $# -gt 0 ]; do
+      case "$1" in
+      --out) echo standin-key >"$2"; echo standin-pub >"${2%.pem}.pub.pem"; shift ;;
+      --mac-out) if [ -e "$2" ]; then echo "$2: file exists" >&2; exit 1; fi; echo standin-mac >"$2"; shift ;;
+      esac
+      shift
+    done ;;
+  serve) exec sleep 600 ;;
+  healthcheck) exit 0 ;;
+  *) exit 2 ;;
+  esac ;;
+devregistry | authserver) serve_http "$@" ;;
+users | posts | comments) exec sleep 600 ;;
+agent)
+  echo "message id: msg-5eed"
+  echo "trace id:   4bf92f3577b34da6a3ce929d0e0e4736" ;;
+*) echo "standin: unknown binary $name" >&2; exit 2 ;;
+esac
 `
 )
 
@@ -152,6 +218,7 @@ func newSandbox(t *testing.T, with ...string) *sandbox {
 	s.calls = filepath.Join(aux, "calls")
 	s.env["STANDIN_JAEGER"] = write(t, aux, "jaeger", standinJaeger)
 	s.env["STANDIN_NODE"] = write(t, aux, "node", standinNode)
+	s.env["STANDIN_DEMO_BIN"] = write(t, aux, "demo-bin", standinDemoBin)
 	all := map[string]string{"go": standinGo, "npm": standinNPM, "docker": standinDocker}
 	for _, name := range with {
 		write(t, s.bin, name, all[name])
@@ -184,6 +251,27 @@ func (s *sandbox) run(name string, extra map[string]string, args ...string) resu
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), scriptTimeout)
 	defer cancel()
+	cmd := s.command(ctx, name, extra, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	case err != nil:
+		s.t.Fatalf("%s %v: %v", name, args, err)
+	}
+	if ctx.Err() != nil {
+		s.t.Fatalf("%s %v did not finish within %s:\n%s", name, args, scriptTimeout, r)
+	}
+	return r
+}
+
+// command is scripts/NAME ARGS with the sandbox's environment plus extra
+// KEY=VALUE pairs, not started.
+func (s *sandbox) command(ctx context.Context, name string, extra map[string]string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, filepath.Join(s.scripts, name), args...)
 	env := map[string]string{
 		"PATH":            s.bin + ":" + systemBin,
@@ -202,21 +290,7 @@ func (s *sandbox) run(name string, extra map[string]string, args ...string) resu
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	case err != nil:
-		s.t.Fatalf("%s %v: %v", name, args, err)
-	}
-	if ctx.Err() != nil {
-		s.t.Fatalf("%s %v did not finish within %s:\n%s", name, args, scriptTimeout, r)
-	}
-	return r
+	return cmd
 }
 
 // callsOf counts the stand-in invocations of command so far.

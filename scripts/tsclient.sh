@@ -20,7 +20,7 @@ dir=$(npm_dir "$src")
 sdk="$dir/node_modules/@modelcontextprotocol/sdk/package.json"
 
 install() {
-  npm_install "$src" "the MCP TypeScript SDK"
+  npm_install "$src" "the MCP TypeScript SDK" 30
   [ -f "$sdk" ] || { log "install failed: no $sdk"; exit 1; }
 }
 

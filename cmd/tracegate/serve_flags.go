@@ -67,7 +67,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	boolean(&f.console, "console", "TRACEGATE_CONSOLE", "serve the operator console at /console (operators sign in with the --auth-issuer)")
 	str(&f.consoleResource, "console-resource", "TRACEGATE_CONSOLE_RESOURCE", "", "the console's resource URI, its tokens' audience (default: the --auth-resource origin + /console)")
 	str(&f.consoleJaeger, "console-jaeger-url", "TRACEGATE_CONSOLE_JAEGER_URL", "", "Jaeger query URL for the console's message views and audit search")
-	str(&f.consoleUI, "console-jaeger-ui-url", "TRACEGATE_CONSOLE_JAEGER_UI_URL", "", "Jaeger UI URL the console links to (default: --console-jaeger-url)")
+	str(&f.consoleUI, "console-jaeger-ui-url", "TRACEGATE_CONSOLE_JAEGER_UI_URL", "", "Jaeger UI URL the console links to (<url>/trace/<id>), or a URL with {trace_id}, e.g. http://127.0.0.1:16686/api/v3/traces/{trace_id} for the local Jaeger build, whose UI is a placeholder (default: --console-jaeger-url)")
 	str(&f.allowedOrigin, "allowed-origin", "TRACEGATE_ALLOWED_ORIGIN", "", "browser Origin allowed to call /mcp")
 	var replicas, drain string
 	str(&replicas, "replicas", "TRACEGATE_REPLICAS", "1", "how many gateway replicas serve behind one load balancer (docs/replicas.md)")

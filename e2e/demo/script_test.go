@@ -5,6 +5,7 @@ package demo_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -57,6 +58,32 @@ func TestDemoScriptStopsEverythingOnSIGTERM(t *testing.T) {
 	}
 	if strings.Contains(out, "Jaeger UI ") {
 		t.Errorf("demo.sh offers a Jaeger UI the local build does not have:\n%s", demo.tail(40))
+	}
+	// The links it prints work (Jaeger's API for the local build, not the
+	// placeholder UI), and so does the audit verify command, with the MAC key
+	// and Jaeger as the witness.
+	links := regexp.MustCompile(`(?m)^(?:jaeger:|  the trace)\s+(http://\S+)$`).FindAllStringSubmatch(out, -1)
+	if len(links) != 2 {
+		t.Errorf("want the agent's jaeger: line and the summary's trace link, have %v:\n%s", links, demo.tail(80))
+	}
+	for _, l := range links {
+		if !strings.Contains(l[1], "/api/v3/traces/") {
+			t.Errorf("link %s is not Jaeger's API", l[1])
+		} else if resp, err := http.Get(l[1]); err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %v %v", l[1], err, resp)
+		} else {
+			resp.Body.Close()
+		}
+	}
+	verify := regexp.MustCompile(`(\S+/tracegate) audit verify (--key \S+ --mac-key \S+) \\\n\s+(--witness \S+ \S+)\n`).FindStringSubmatch(out)
+	if verify == nil {
+		t.Errorf("no audit verify command with --key, --mac-key and --witness:\n%s", demo.tail(40))
+	} else {
+		args := append([]string{"audit", "verify"}, strings.Fields(verify[2]+" "+verify[3])...)
+		v := startProc(t, t.TempDir(), "audit-verify", cleanEnv(), verify[1], args...)
+		if code := v.wait(t, 30*time.Second); code != 0 || !strings.Contains(v.output(), "OK, intact") {
+			t.Errorf("%s %v: exit %d\n%s", verify[1], args, code, v.tail(10))
+		}
 	}
 	pids := readPids(t, state)
 	for _, name := range []string{"devregistry", "jaeger", "jaeger-binary", "authserver", "gateway", "users", "posts", "comments"} {

@@ -35,3 +35,21 @@ func ExampleWriteTree() {
 	//    └─ tools/call posts.Posts.Delete [tracegate, server, 120µs] tracegate.authz.decision=deny
 	//         · tracegate.authz.decision tracegate.authz.reason=insufficient_scope
 }
+
+// WriteSummary names the message, its trace and a link to the trace: the
+// Jaeger UI's trace page, or, for a Jaeger without its UI (the local build
+// make demo runs), a URL with {trace_id} filled in, here Jaeger's API.
+func ExampleResult_WriteSummary() {
+	r := agent.Result{Message: agent.Message{ID: "msg-1"}, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736"}
+	r.WriteSummary(os.Stdout, "http://127.0.0.1:16686")
+	r.WriteSummary(os.Stdout, "http://127.0.0.1:16686/api/v3/traces/{trace_id}")
+	// Output:
+	//
+	// message id: msg-1 (the intent id in the token, the spans and the audit records)
+	// trace id:   4bf92f3577b34da6a3ce929d0e0e4736
+	// jaeger:     http://127.0.0.1:16686/trace/4bf92f3577b34da6a3ce929d0e0e4736
+	//
+	// message id: msg-1 (the intent id in the token, the spans and the audit records)
+	// trace id:   4bf92f3577b34da6a3ce929d0e0e4736
+	// jaeger:     http://127.0.0.1:16686/api/v3/traces/4bf92f3577b34da6a3ce929d0e0e4736
+}

@@ -3,7 +3,8 @@ package agent
 import (
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/tracegate/tracegate/internal/jaegerapi"
 )
 
 // Outcome of a step.
@@ -57,9 +58,13 @@ func (r *Result) Step(tool string) (StepResult, bool) {
 	return StepResult{}, false
 }
 
-// TraceURL is the trace's page in the Jaeger UI at jaegerURL.
+// TraceURL is the link to the trace: its page in the Jaeger UI at
+// jaegerURL, or jaegerURL with {trace_id} filled in when it holds that
+// placeholder (a Jaeger without its UI: e.g. its API,
+// http://127.0.0.1:16686/api/v3/traces/{trace_id}). See
+// [jaegerapi.TraceURL].
 func TraceURL(jaegerURL, traceID string) string {
-	return strings.TrimRight(jaegerURL, "/") + "/trace/" + traceID
+	return jaegerapi.TraceURL(jaegerURL, traceID)
 }
 
 // WriteSummary prints where to find the message afterwards: its id (the

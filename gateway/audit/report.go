@@ -136,7 +136,9 @@ func (r *Report) classify(allowUnsigned bool) {
 	if r.Unverified > 0 && allowUnsigned {
 		r.Notes = append(r.Notes, fmt.Sprintf("%d record(s) neither signed nor MAC-verified, accepted with --allow-unsigned-tail", r.Unverified))
 	}
-	if r.Keying != "keyed" && r.Status != StatusTampered && r.Status != StatusTruncated {
+	// The keying ends the result once: a tail not verifiable because of it
+	// already names it (whyUnverified).
+	if r.Keying != "keyed" && r.Status != StatusTampered && r.Status != StatusTruncated && r.Status != StatusUnverifiable {
 		r.Result += " (" + r.Keying + ")"
 	}
 }

@@ -248,7 +248,7 @@ func TestVerifyLegacyFiles(t *testing.T) {
 		result string
 	}{
 		{"legacy-closed", false, StatusIntact, "intact (unkeyed)"},
-		{"legacy-crashed", false, StatusUnverifiable, "tail not verifiable: 2 record(s) are neither signed nor MAC-verified (the log is unkeyed) (unkeyed)"},
+		{"legacy-crashed", false, StatusUnverifiable, "tail not verifiable: 2 record(s) are neither signed nor MAC-verified (the log is unkeyed)"},
 		{"legacy-crashed", true, StatusIntact, "intact (unkeyed)"},
 	} {
 		mac := testMACKey
@@ -261,6 +261,41 @@ func TestVerifyLegacyFiles(t *testing.T) {
 			filepath.Join("testdata", tc.dir, "audit.jsonl"))
 		if err != nil || rep.Status != tc.status || rep.Result != tc.result || rep.Keying != "unkeyed" {
 			t.Fatalf("%s: %v %s %q %s", tc.dir, err, rep.Status, rep.Result, rep.Keying)
+		}
+	}
+}
+
+// The result names the log's keying once: a tail that is not verifiable
+// because the log is unkeyed (or mixed) says so in its reason, and the
+// "(unkeyed)" suffix the other results carry is not added again.
+func TestResultNamesKeyingOnce(t *testing.T) {
+	t.Run("verify output", func(t *testing.T) {
+		pub := legacyKey().Public().(ed25519.PublicKey)
+		var out strings.Builder
+		code := RunVerify(&out, VerifyOptions{PublicKey: pub}, []string{filepath.Join("testdata", "legacy-crashed", "audit.jsonl")})
+		var result string
+		for line := range strings.Lines(out.String()) {
+			if strings.HasPrefix(line, "result:") {
+				result = line
+			}
+		}
+		if code != ExitUnverifiable || !strings.Contains(result, "tail not verifiable") || strings.Count(result, "unkeyed") != 1 {
+			t.Errorf("exit %d, want %d, and a result naming unkeyed once:\n%s", code, ExitUnverifiable, out.String())
+		}
+	})
+	for _, tc := range []struct {
+		rep  Report
+		want string
+	}{
+		{Report{Keying: "unkeyed", Unverified: 2}, "tail not verifiable: 2 record(s) are neither signed nor MAC-verified (the log is unkeyed)"},
+		{Report{Keying: "mixed", Unverified: 1}, "tail not verifiable: 1 record(s) are neither signed nor MAC-verified (the log is mixed)"},
+		{Report{Keying: "keyed", Unverified: 3}, "tail not verifiable: 3 record(s) are neither signed nor MAC-verified (no MAC key given)"},
+		{Report{Keying: "unkeyed"}, "intact (unkeyed)"},
+		{Report{Keying: "mixed", Tail: 2, TailVerified: 2}, "intact, 2 records after the last checkpoint (MAC-verified) (mixed)"},
+	} {
+		tc.rep.classify(false)
+		if tc.rep.Result != tc.want {
+			t.Errorf("keying %s: result %q, want %q", tc.rep.Keying, tc.rep.Result, tc.want)
 		}
 	}
 }

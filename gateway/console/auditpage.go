@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tracegate/tracegate/gateway/audit/search"
+	"github.com/tracegate/tracegate/internal/jaegerapi"
 )
 
 // auditView is the Audit page: the chain's state and a search of the trail
@@ -48,8 +49,8 @@ func (c *Console) auditSearch(ctx context.Context, r *http.Request, v *auditView
 		v.Note = err.Error()
 		return
 	}
-	for i := range res { // links go to Jaeger's UI, not its API
-		res[i].URL = c.cfg.JaegerUIURL + "/trace/" + res[i].TraceID
+	for i := range res { // links go to Jaeger's UI (or where jaeger_ui_url says), not its query API
+		res[i].URL = jaegerapi.TraceURL(c.cfg.JaegerUIURL, res[i].TraceID)
 	}
 	v.Results = res
 }

@@ -31,7 +31,9 @@ type Config struct {
 	Clients []Client `yaml:"clients"`
 	// JaegerURL is Jaeger's query API, for message views and the audit
 	// search (empty: those pages say so). JaegerUIURL is where links to
-	// Jaeger's UI point (default JaegerURL).
+	// Jaeger's UI point (default JaegerURL): its base URL (links go to
+	// <JaegerUIURL>/trace/<id>), or a URL with {trace_id} for a Jaeger
+	// without its UI, e.g. http://127.0.0.1:16686/api/v3/traces/{trace_id}.
 	JaegerURL   string `yaml:"jaeger_url"`
 	JaegerUIURL string `yaml:"jaeger_ui_url"`
 	// Service is the gateway's service name in Jaeger (tracegate).

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -267,6 +269,39 @@ func TestPagesRender(t *testing.T) {
 	noClients.signIn(t, b2)
 	if strings.Contains(b2.get(noClients.base+"/tools").body, "Clients that may call it") {
 		t.Errorf("clients column shown without configured clients")
+	}
+}
+
+// TestJaegerLinks: the console's Jaeger links go to the UI's trace page, or,
+// for a Jaeger without its UI (the local build make demo runs), to the URL
+// jaeger_ui_url names with {trace_id} filled in: on the Decisions page and
+// on the Message page of a trace Jaeger holds.
+func TestJaegerLinks(t *testing.T) {
+	const traceID = "0af7651916cd43dd8448eb211c80319c"
+	jaeger := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/traces/"+traceID {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintf(w, `{"data":[{"traceID":%q,"processes":{"p1":{"serviceName":"tracegate"}},
+			"spans":[{"traceID":%[1]q,"spanID":"b7ad6b7169203331","operationName":"tools/call posts.Posts.Delete",
+			"processID":"p1","startTime":1,"duration":5,"tags":[{"key":"span.kind","type":"string","value":"server"}]}]}]}`, traceID)
+	}))
+	t.Cleanup(jaeger.Close)
+	for ui, want := range map[string]string{
+		"":                                       jaeger.URL + "/trace/" + traceID,
+		"http://127.0.0.1:16686/":                "http://127.0.0.1:16686/trace/" + traceID,
+		jaeger.URL + "/api/v3/traces/{trace_id}": jaeger.URL + "/api/v3/traces/" + traceID,
+	} {
+		s := newStack(t, console.Config{JaegerURL: jaeger.URL, JaegerUIURL: ui})
+		b := newBrowser(t)
+		s.signIn(t, b)
+		_ = s.con.Feed().Write(context.Background(), record(t, "posts.Posts.Delete", audit.Deny, reason.InsufficientScope, "msg-1"))
+		for _, page := range []string{"/decisions", "/message?q=" + traceID} {
+			if r := b.get(s.base + page); r.status != http.StatusOK || !strings.Contains(r.body, `href="`+want+`"`) {
+				t.Errorf("jaeger_ui_url %q, %s: %d, no link to %s:\n%s", ui, page, r.status, want, r.body)
+			}
+		}
 	}
 }
 

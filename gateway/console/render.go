@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/tracegate/tracegate/internal/jaegerapi"
 )
 
 //go:embed templates/*.html
@@ -26,11 +28,13 @@ type pages map[string]*template.Template
 
 func parsePages() pages {
 	funcs := template.FuncMap{
-		"nav":  func() []navItem { return navItems },
-		"join": strings.Join,
-		"when": func(t time.Time) string { return t.UTC().Format("15:04:05.000") },
-		"date": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"ms":   func(f float64) string { return fmt.Sprintf("%.1f ms", f) },
+		"nav": func() []navItem { return navItems },
+		// traceURL links a trace to Jaeger's UI, or where a jaeger_ui_url with {trace_id} says.
+		"traceURL": jaegerapi.TraceURL,
+		"join":     strings.Join,
+		"when":     func(t time.Time) string { return t.UTC().Format("15:04:05.000") },
+		"date":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"ms":       func(f float64) string { return fmt.Sprintf("%.1f ms", f) },
 		"pretty": func(raw json.RawMessage) string {
 			var b bytes.Buffer
 			if json.Indent(&b, raw, "", "  ") != nil {

@@ -11,6 +11,8 @@
 //     ([Span.Kind], [Span.Tag]).
 //   - [Trace.SpanBy], [Trace.SpanByID], [Trace.Parent] and [Trace.Tree]
 //     navigate a trace; [Trace.Complete] tells whether it looks whole yet.
+//   - [TraceURL] is where a link to a trace points: the Jaeger UI's trace
+//     page, or a URL with {trace_id} for a Jaeger without its UI.
 //   - [NormalizeID] pads the 16-digit ids the API prints for 64-bit-high-zero
 //     trace ids to 32 digits.
 //

@@ -44,3 +44,18 @@ func ExampleClient_Trace() {
 	//   tracegate tools/call posts.Posts.Read [server] a events=[tracegate.authz.decision]
 	//     posts posts/Posts.Read [server] b events=[]
 }
+
+// TraceURL links to the Jaeger UI's trace page, or fills in a URL with
+// {trace_id} for a Jaeger without its UI.
+func ExampleTraceURL() {
+	id := "4bf92f3577b34da6a3ce929d0e0e4736"
+	fmt.Println(jaegerapi.TraceURL("http://127.0.0.1:16686/", id))
+	fmt.Println(jaegerapi.TraceURL("http://127.0.0.1:16686/api/v3/traces/{trace_id}", id))
+	fmt.Println(jaegerapi.TraceURL("http://127.0.0.1:8080/console/message?q={trace_id}", id))
+	fmt.Printf("%q\n", jaegerapi.TraceURL("", id))
+	// Output:
+	// http://127.0.0.1:16686/trace/4bf92f3577b34da6a3ce929d0e0e4736
+	// http://127.0.0.1:16686/api/v3/traces/4bf92f3577b34da6a3ce929d0e0e4736
+	// http://127.0.0.1:8080/console/message?q=4bf92f3577b34da6a3ce929d0e0e4736
+	// ""
+}

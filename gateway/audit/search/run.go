@@ -11,9 +11,11 @@ import (
 )
 
 // RegisterFlags adds the search flags to fs (--since, --tool, --subject,
-// --decision, --intent, --service, --jaeger, --limit, --json).
+// --decision, --intent, --service, --jaeger, --jaeger-ui, --limit, --json).
 func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.JaegerURL, "jaeger", "http://127.0.0.1:16686", "Jaeger query base URL")
+	fs.StringVar(&o.JaegerUIURL, "jaeger-ui", "", "where the TRACE URL column links: the Jaeger UI's base URL, "+
+		"or a URL with {trace_id}, e.g. http://127.0.0.1:16686/api/v3/traces/{trace_id} for the local Jaeger build, whose UI is a placeholder (default: --jaeger)")
 	fs.StringVar(&o.Service, "service", "tracegate", "gateway service name in Jaeger")
 	fs.DurationVar(&o.Since, "since", time.Hour, "look back this far")
 	fs.StringVar(&o.Tool, "tool", "", "only this tool")

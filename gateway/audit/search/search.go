@@ -36,6 +36,10 @@ const (
 // Options are the flags of `tracegate audit search`.
 type Options struct {
 	JaegerURL string        // default http://127.0.0.1:16686
+	// JaegerUIURL is where each entry's URL points (default JaegerURL): the
+	// Jaeger UI's base URL, or a URL with {trace_id} (see
+	// [jaegerapi.TraceURL]).
+	JaegerUIURL string
 	Service   string        // gateway service name, default tracegate
 	Since     time.Duration // look back this far, default 1h
 	Tool      string
@@ -72,6 +76,9 @@ func (o Options) withDefaults() Options {
 		o.JaegerURL = "http://127.0.0.1:16686"
 	}
 	o.JaegerURL = strings.TrimRight(o.JaegerURL, "/")
+	if o.JaegerUIURL == "" {
+		o.JaegerUIURL = o.JaegerURL
+	}
 	if o.Service == "" {
 		o.Service = "tracegate"
 	}
@@ -124,10 +131,10 @@ func Query(ctx context.Context, o Options) ([]Entry, error) {
 }
 
 // Entries returns every audit event (span log) of traces, oldest first,
-// each linking to jaegerURL's trace page: the audit records of one trace,
-// e.g. one user message.
-func Entries(traces []jaegerapi.Trace, jaegerURL string) []Entry {
-	return extract(traces, Options{JaegerURL: strings.TrimRight(jaegerURL, "/")}, nil)
+// each linking to its trace at jaegerUIURL (see [jaegerapi.TraceURL]): the
+// audit records of one trace, e.g. one user message.
+func Entries(traces []jaegerapi.Trace, jaegerUIURL string) []Entry {
+	return extract(traces, Options{JaegerUIURL: jaegerUIURL}, nil)
 }
 
 // extract keeps the span events (span logs) that are audit events matching
@@ -152,7 +159,7 @@ func extract(traces []jaegerapi.Trace, o Options, tags map[string]string) []Entr
 					Tool: f[keyTool], Decision: f[keyDecision], Reason: f[keyReason],
 					Outcome: f[keyOutcome], IntentID: f[keyIntent],
 					Duration: time.Duration(ms * float64(time.Millisecond)),
-					URL:      o.JaegerURL + "/trace/" + sp.TraceID,
+					URL:      jaegerapi.TraceURL(o.JaegerUIURL, sp.TraceID),
 				})
 			}
 		}

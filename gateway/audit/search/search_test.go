@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -92,6 +93,38 @@ func TestRunTableAndJSON(t *testing.T) {
 	var e Entry
 	if err := json.Unmarshal(out.Bytes(), &e); err != nil || e.Outcome != "ok" || e.Decision != "allow" {
 		t.Fatalf("%v %s", err, out.String())
+	}
+}
+
+// TestEntryURLs: entries link to the trace in the Jaeger UI (--jaeger by
+// default, --jaeger-ui when given) or, when --jaeger-ui holds {trace_id}, to
+// that URL with the id filled in (a Jaeger without its UI).
+func TestEntryURLs(t *testing.T) {
+	srv, _ := fakeJaeger(t, http.StatusOK)
+	const id = "4bf92f3577b34da6a3ce929d0e0e4736"
+	for ui, want := range map[string]string{
+		"":                                    srv.URL + "/trace/" + id,
+		"http://127.0.0.1:16686/":             "http://127.0.0.1:16686/trace/" + id,
+		srv.URL + "/api/v3/traces/{trace_id}": srv.URL + "/api/v3/traces/" + id,
+		"http://127.0.0.1:8080/console/message?q={trace_id}": "http://127.0.0.1:8080/console/message?q=" + id,
+	} {
+		fs := flag.NewFlagSet("search", flag.ContinueOnError)
+		var o Options
+		o.RegisterFlags(fs)
+		args := []string{"--jaeger", srv.URL, "--decision", "deny"}
+		if ui != "" {
+			args = append(args, "--jaeger-ui", ui)
+		}
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := Run(context.Background(), &out, o); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), " "+want+"\n") {
+			t.Errorf("--jaeger-ui %q: want the TRACE URL %s:\n%s", ui, want, out.String())
+		}
 	}
 }
 

@@ -10,8 +10,10 @@
 // It prints each step, the trace id and its Jaeger URL, then, after flushing
 // its telemetry and waiting until Jaeger holds the spans of every service,
 // the trace as a tree. Telemetry follows the standard OTEL_* variables (OTLP
-// over gRPC to 127.0.0.1:4317 by default). Every flag has an environment
-// default (see -h), as docker-compose.yml sets them.
+// over gRPC to 127.0.0.1:4317 by default), except that metrics are off
+// unless OTEL_METRICS_EXPORTER is set: the agent has none of its own, and
+// Jaeger, where the demo sends its telemetry, takes no metrics. Every flag
+// has an environment default (see -h), as docker-compose.yml sets them.
 package main
 
 import (
@@ -38,6 +40,11 @@ import (
 const flushTimeout = 15 * time.Second
 
 func main() {
+	// No metrics unless asked for (see the package doc): exporting them to
+	// Jaeger only fails, with a warning at exit.
+	if os.Getenv("OTEL_METRICS_EXPORTER") == "" {
+		_ = os.Setenv("OTEL_METRICS_EXPORTER", "none")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
