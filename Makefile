@@ -3,7 +3,7 @@ GO      ?= go
 FUZZ    ?= 15s
 E2E     ?= ./e2e/...
 
-.PHONY: test deps vet unit fuzz e2e demo bench clean-cache
+.PHONY: test deps vet unit fuzz e2e demo bench
 
 ## test: everything CI runs — system deps, vet, unit tests (-race), short
 ## fuzzing, then the end-to-end suites against a real Jaeger started here.

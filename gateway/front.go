@@ -176,11 +176,12 @@ func (f *front) read(ex *exchange, w http.ResponseWriter, r *http.Request) {
 	// The decoded forms of the message (its _meta here, its arguments in
 	// admission, the SDK's params) live as long as the request: they are
 	// reserved too, by their estimated size, not the text's.
-	release, ok = f.inflight.take(ex.principalKey(), m.DecodeCost)
+	decoded := wire.DecodeCopies * m.DecodeCost
+	release, ok = f.inflight.take(ex.principalKey(), decoded)
 	if !ok {
 		ex.errID = m.ID
-		if m.DecodeCost > f.inflight.share {
-			ex.refuse(refuseWith(reason.BodyTooLarge, fmt.Sprintf("decoding this message would take ~%d bytes, over the gateway's per-caller limit of %d in-flight bytes: send fewer or smaller values", m.DecodeCost, f.inflight.share)))
+		if want+decoded > f.inflight.share { // never admissible: retrying cannot help
+			ex.refuse(refuseWith(reason.BodyTooLarge, fmt.Sprintf("this message and its decoded forms would take ~%d bytes, over the gateway's per-caller limit of %d in-flight bytes: send fewer or smaller values", want+decoded, f.inflight.share)))
 		} else {
 			ex.refuse(overloaded())
 		}

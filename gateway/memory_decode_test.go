@@ -32,7 +32,7 @@ func TestMemoryDecodeWithinBudget(t *testing.T) {
 		items int  // [{},{},…] in _meta
 		fits  bool // one such call fits the principal's share
 	}{
-		{"within the share", 60_000, true},
+		{"within the share", 40_000, true},
 		{"over the share", 330_000, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

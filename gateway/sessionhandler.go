@@ -53,6 +53,7 @@ type sessions struct {
 
 // liveSession is this replica's SDK session for one session.
 type liveSession struct {
+	open     *openSession // the session it serves (store refreshes)
 	ss       *mcp.ServerSession
 	t        *mcp.StreamableServerTransport
 	refs     int // requests being served, GET streams included
@@ -217,17 +218,14 @@ func (s *sessions) serveNew(w http.ResponseWriter, r *http.Request, ex *exchange
 		return
 	}
 	ls.t.ServeHTTP(w, r)
-	if ex.session == nil || ls.ss.InitializeParams() == nil {
-		_ = ls.ss.Close()
+	// This SDK session decoded the client's whole initialize (capabilities,
+	// experimental, _meta) and would keep it for as long as it lives; the
+	// session's next request adopts it from its sealed id instead, whose
+	// state is capped. So it is closed here, session created or not.
+	initialized := ls.ss.InitializeParams() != nil
+	_ = ls.ss.Close()
+	if ex.session == nil || !initialized {
 		return
-	}
-	ls.lastUsed = s.now()
-	s.mu.Lock()
-	evicted := s.evictLocked()
-	s.addLocked(ex.session.handle, ls)
-	s.mu.Unlock()
-	if evicted != nil {
-		_ = evicted.ss.Close()
 	}
 	ex.sessionSlot = nil // the reservation is the session now
 	ex.sessionID = ex.session.handle
@@ -257,6 +255,7 @@ func (s *sessions) acquire(open *openSession) (*liveSession, error) {
 			s.mu.Unlock()
 			return nil, err
 		}
+		ls.open = open
 		s.addLocked(open.handle, ls)
 	}
 	ls.refs++
@@ -345,10 +344,21 @@ func (s *sessions) drop(handle string) {
 func (s *sessions) sweep(ctx context.Context) {
 	s.mu.Lock()
 	handles := make([]string, 0, len(s.live))
-	for h := range s.live {
+	var busy []*openSession
+	for h, ls := range s.live {
 		handles = append(handles, h)
+		if ls.refs > 0 && ls.open != nil {
+			busy = append(busy, ls.open)
+		}
 	}
 	s.mu.Unlock()
+	// A session serving a request or a GET stream is in use, however long
+	// since its last POST (the SDK's own handler counts a hanging GET as a
+	// request in progress): its last-seen time is refreshed in the store,
+	// on every replica's view, before idle sessions are looked for.
+	for _, open := range busy {
+		_, _ = s.store.use(ctx, s.cfg, open)
+	}
 	alive := s.store.alive(ctx, s.cfg, handles)
 	now := s.now()
 	var ended []*liveSession

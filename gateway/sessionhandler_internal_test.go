@@ -178,7 +178,7 @@ func TestAdoptTombstones(t *testing.T) {
 		t.Fatalf("%d tombstones kept after the ids expired", len(m.ended))
 	}
 	for i := range maxTombstones + 10 {
-		m.buryLocked(fmt.Sprint("h", i), now.Unix())
+		m.buryLocked(fmt.Sprint("h", i), now.Unix(), fmt.Sprint("subject-", i%200))
 	}
 	if len(m.ended) > maxTombstones {
 		t.Fatalf("%d tombstones, cap %d", len(m.ended), maxTombstones)

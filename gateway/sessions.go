@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -83,12 +84,17 @@ type memorySessions struct {
 	byHandle   map[string]*sessionEntry
 	perSubject map[string]int
 	ended      map[string]time.Time // adopt only: handle -> when its tombstone may go
+	tombsOf    map[string][]string  // adopt only: subject -> its tombstones' handles, oldest first
 	cfg        SessionConfig        // as last passed in (the same on every call)
 }
 
-// maxTombstones bounds memorySessions.ended: beyond it the soonest to
-// expire goes first (an id that old is then adoptable again here).
-const maxTombstones = 100_000
+// maxTombstones bounds memorySessions.ended, maxTombstonesPerSubject one
+// subject's share of it (an id whose tombstone went is adoptable again
+// here: without a shared store, caps and ends are per replica).
+const (
+	maxTombstones           = 100_000
+	maxTombstonesPerSubject = 1_000
+)
 
 type sessionEntry struct {
 	subject  string
@@ -97,20 +103,28 @@ type sessionEntry struct {
 }
 
 func newMemorySessions(adopt bool) *memorySessions {
-	return &memorySessions{now: time.Now, adopt: adopt, byHandle: map[string]*sessionEntry{}, perSubject: map[string]int{}, ended: map[string]time.Time{}}
+	return &memorySessions{now: time.Now, adopt: adopt, byHandle: map[string]*sessionEntry{}, perSubject: map[string]int{}, ended: map[string]time.Time{}, tombsOf: map[string][]string{}}
 }
 
 func (m *memorySessions) reserve(_ context.Context, cfg SessionConfig, s *openSession) *verdict {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.cfg = cfg
+	if v := m.capsLocked(cfg, s); v != nil {
+		return v
+	}
+	m.addLocked(s)
+	return nil
+}
+
+// capsLocked refuses one more session of s's subject at either cap.
+func (m *memorySessions) capsLocked(cfg SessionConfig, s *openSession) *verdict {
 	if cfg.MaxTotal > 0 && len(m.byHandle) >= cfg.MaxTotal {
 		return sessionsFull(fmt.Sprintf("the gateway's %d open sessions are its limit", cfg.MaxTotal))
 	}
 	if cfg.MaxPerSubject > 0 && m.perSubject[s.subjectKey()] >= cfg.MaxPerSubject {
 		return sessionsFull(fmt.Sprintf("subject has %d open sessions, the limit", cfg.MaxPerSubject))
 	}
-	m.addLocked(s)
 	return nil
 }
 
@@ -121,6 +135,11 @@ func (m *memorySessions) use(_ context.Context, cfg SessionConfig, s *openSessio
 	e, ok := m.byHandle[s.handle]
 	switch {
 	case !ok && m.adopt && !m.endedLocked(s.handle):
+		// Adopted here: it counts against this replica's caps like one
+		// created here (without a shared store the caps are per replica).
+		if v := m.capsLocked(cfg, s); v != nil {
+			return v, nil
+		}
 		m.addLocked(s)
 	case !ok:
 		return nil, errSessionEnded
@@ -139,14 +158,17 @@ func (m *memorySessions) end(_ context.Context, s *openSession) {
 	if e, ok := m.byHandle[s.handle]; ok {
 		m.dropLocked(s.handle, e)
 	} else {
-		m.buryLocked(s.handle, s.state.Issued) // ended here before this replica adopted it
+		m.buryLocked(s.handle, s.state.Issued, s.subjectKey()) // ended here before this replica adopted it
 	}
 }
 
-// buryLocked keeps a tombstone of an ended session (adopt mode only) until
-// its id expires: issue time plus MaxLifetime; with no lifetime, one idle
-// timeout from now, else a day.
-func (m *memorySessions) buryLocked(handle string, issued int64) {
+// buryLocked keeps a tombstone of an ended session of subject (adopt mode
+// only) until its id expires: issue time plus MaxLifetime; with no
+// lifetime, one idle timeout from now, else a day. Each subject keeps at
+// most maxTombstonesPerSubject (its oldest go first), so one caller's churn
+// of sessions cannot push out another's; beyond maxTombstones in all, an
+// arbitrary one goes (O(1): no scan under the lock).
+func (m *memorySessions) buryLocked(handle string, issued int64, subject string) {
 	if !m.adopt {
 		return
 	}
@@ -154,8 +176,17 @@ func (m *memorySessions) buryLocked(handle string, issued int64) {
 	if m.cfg.MaxLifetime > 0 {
 		until = time.Unix(issued, 0).Add(m.cfg.MaxLifetime)
 	}
-	if len(m.ended) >= maxTombstones {
-		m.pruneTombstonesLocked(true)
+	own := append(m.tombsOf[subject], handle)
+	for len(own) > maxTombstonesPerSubject {
+		delete(m.ended, own[0])
+		own = own[1:]
+	}
+	m.tombsOf[subject] = own
+	for h := range m.ended {
+		if len(m.ended) < maxTombstones {
+			break
+		}
+		delete(m.ended, h)
 	}
 	m.ended[handle] = until
 }
@@ -170,21 +201,22 @@ func (m *memorySessions) endedLocked(handle string) bool {
 	return ok
 }
 
-// pruneTombstonesLocked drops expired tombstones; with force and none
-// expired, the soonest to expire.
-func (m *memorySessions) pruneTombstonesLocked(force bool) {
+// pruneTombstonesLocked drops expired tombstones and forgets the handles
+// of those gone (run by the periodic sweep through alive).
+func (m *memorySessions) pruneTombstonesLocked() {
 	now := m.now()
-	var soonest string
 	for h, until := range m.ended {
 		if now.After(until) {
 			delete(m.ended, h)
-			force = false
-		} else if soonest == "" || until.Before(m.ended[soonest]) {
-			soonest = h
 		}
 	}
-	if force && soonest != "" {
-		delete(m.ended, soonest)
+	for sub, own := range m.tombsOf {
+		own = slices.DeleteFunc(own, func(h string) bool { _, ok := m.ended[h]; return !ok })
+		if len(own) == 0 {
+			delete(m.tombsOf, sub)
+		} else {
+			m.tombsOf[sub] = own
+		}
 	}
 }
 
@@ -193,7 +225,7 @@ func (m *memorySessions) alive(_ context.Context, cfg SessionConfig, handles []s
 	defer m.mu.Unlock()
 	m.cfg = cfg
 	m.expireLocked(cfg)
-	m.pruneTombstonesLocked(false)
+	m.pruneTombstonesLocked()
 	out := make(map[string]bool, len(handles))
 	for _, h := range handles {
 		if _, ok := m.byHandle[h]; ok {
@@ -229,7 +261,7 @@ func (m *memorySessions) expireLocked(cfg SessionConfig) {
 
 func (m *memorySessions) dropLocked(handle string, e *sessionEntry) {
 	delete(m.byHandle, handle)
-	m.buryLocked(handle, e.issued)
+	m.buryLocked(handle, e.issued, e.subject)
 	if m.perSubject[e.subject]--; m.perSubject[e.subject] <= 0 {
 		delete(m.perSubject, e.subject)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -222,12 +223,27 @@ func (c *lineConn) Write(ctx context.Context, msg jsonrpc.Message) error {
 		delete(c.pending, key)
 		c.mu.Unlock()
 		if ex != nil && !ex.bridged() && resp.Error != nil {
+			// The SDK answered before the pipeline ran (a refusal of its own,
+			// a call cancelled while queued, a call before initialize): the
+			// request is a refusal, audited here. A plain error would go out
+			// with code 0, which JSON-RPC does not define: it gets the
+			// refusal's code, and the reason in data either way.
 			var we *jsonrpc.Error
+			why := reason.InvalidRequest
 			if errors.As(resp.Error, &we) {
-				v := refuseWith(rpcErrorReason(we.Code), we.Message)
-				ex.refuse(v)
-				c.g.chain.run(ctx, ex, func(context.Context, *exchange) {})
+				why = rpcErrorReason(we.Code)
+			} else {
+				we = &jsonrpc.Error{Message: resp.Error.Error()}
+				if strings.Contains(we.Message, "during session initialization") {
+					why = reason.NotInitialized
+				}
 			}
+			v := refuseWith(why, we.Message)
+			ex.refuse(v)
+			c.g.chain.run(ctx, ex, func(context.Context, *exchange) {})
+			answer := *resp
+			answer.Error = keepSDKError(we, v)
+			msg = &answer
 		}
 		if ex != nil {
 			ex.done()

@@ -137,7 +137,7 @@ func (m *Minter) Mint(req IdentityRequest) (string, error) {
 		Subject:    req.Principal.Subject,
 		Audience:   []string{req.Audience},
 		Client:     req.Principal.Client,
-		Scope:      strings.Join(sortedSet(req.Scopes), " "),
+		Scope:      strings.Join(scopeTokens(sortedSet(req.Scopes)), " "), // never a token the guard would split
 		Tool:       req.Tool,
 		Downstream: sortedSet(req.Downstream),
 		Intent:     req.Principal.IntentID,

@@ -205,15 +205,21 @@ func scopesClaim(tok jwt.Token) []string {
 	return nil
 }
 
-// scopeTokens keeps the valid scope tokens (RFC 6749 §3.3 NQCHAR only).
+// scopeTokens keeps the valid scope tokens (validScope).
 func scopeTokens(in []string) []string {
 	out := make([]string, 0, len(in))
 	for _, s := range in {
-		if s != "" && strings.IndexFunc(s, func(r rune) bool { return r < 0x21 || r > 0x7e || r == '"' || r == '\\' }) < 0 {
+		if validScope(s) {
 			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// validScope reports whether s is one scope token (RFC 6749 §3.3:
+// 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E).
+func validScope(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool { return r < 0x21 || r > 0x7e || r == '"' || r == '\\' }) < 0
 }
 
 // printable reports whether every character of s is one a person sees as

@@ -157,8 +157,14 @@ func (p *ScopePolicy) CanList(pr Principal, req Requirement) bool {
 }
 
 // grantFor returns the granted scope covering want: an exact grant first,
-// then "prefix:*" (Wildcards), then "*" (Star).
+// then "prefix:*" (Wildcards), then "*" (Star). A wanted scope that is not a
+// valid scope token (RFC 6749 §3.3: NQCHAR, no spaces) is never covered: a
+// service declaring "a:x other:admin" would otherwise be granted by "a:*"
+// and the identity's space-separated scope claim would read as two scopes.
 func (p *ScopePolicy) grantFor(granted []string, want string) (string, bool) {
+	if !validScope(want) {
+		return "", false
+	}
 	if slices.Contains(granted, want) {
 		return want, true
 	}

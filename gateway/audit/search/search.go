@@ -35,19 +35,19 @@ const (
 
 // Options are the flags of `tracegate audit search`.
 type Options struct {
-	JaegerURL string        // default http://127.0.0.1:16686
+	JaegerURL string // default http://127.0.0.1:16686
 	// JaegerUIURL is where each entry's URL points (default JaegerURL): the
 	// Jaeger UI's base URL, or a URL with {trace_id} (see
 	// [jaegerapi.TraceURL]).
 	JaegerUIURL string
-	Service   string        // gateway service name, default tracegate
-	Since     time.Duration // look back this far, default 1h
-	Tool      string
-	Subject   string
-	Decision  string // allow or deny
-	Intent    string // intent id
-	Limit     int    // max traces asked from Jaeger, default 100
-	JSON      bool
+	Service     string        // gateway service name, default tracegate
+	Since       time.Duration // look back this far, default 1h
+	Tool        string
+	Subject     string
+	Decision    string // allow or deny
+	Intent      string // intent id
+	Limit       int    // max traces asked from Jaeger, default 100
+	JSON        bool
 	// HTTPClient defaults to a client with a 30 s timeout.
 	HTTPClient *http.Client
 	// Now defaults to time.Now.

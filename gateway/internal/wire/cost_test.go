@@ -36,7 +36,7 @@ func TestDecodeCostBoundsDecode(t *testing.T) {
 			if m.DecodeCost < held {
 				t.Errorf("DecodeCost %d < %d bytes held by the decoded message (%d bytes of text)", m.DecodeCost, held, len(body))
 			}
-			if m.DecodeCost > 4*held+int64(len(body)) {
+			if m.DecodeCost > 8*held+int64(len(body)) {
 				t.Errorf("DecodeCost %d is far above the %d bytes held (%d bytes of text)", m.DecodeCost, held, len(body))
 			}
 		})

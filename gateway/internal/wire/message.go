@@ -60,12 +60,18 @@ const (
 	costString  = 16  // + its bytes
 	costNumber  = 24  // float64 in an interface
 	costLiteral = 16  // true, false, null
-	costEmpty   = 48  // {} or []
+	costEmpty   = 48  // {}
 	costObject  = 320 // a map with its first group of slots
 	costMember  = 64  // + the name's string
-	costArray   = 24  // slice header
+	costArray   = 184 // slice header and the MCP SDK decoder's make([]any, 0, 10); also []
 	costElement = 32  // interface slot, doubled for growth
 )
+
+// DecodeCopies is how many decoded forms of one message may be live at
+// once: the gateway's own (its _meta, its arguments while validated) and
+// the MCP SDK's (its params, on the paths the SDK serves). What a message
+// reserves from the in-flight budget is DecodeCopies × DecodeCost.
+const DecodeCopies = 2
 
 // Number is one number token inside the arguments: its JSON Pointer
 // (RFC 6901) relative to the arguments object and its offsets in Body.

@@ -174,7 +174,7 @@ func (p *parser) array(lvl level) error {
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
 		p.depth--
-		p.msg.DecodeCost += costEmpty
+		p.msg.DecodeCost += costArray
 		return nil
 	}
 	p.msg.DecodeCost += costArray
