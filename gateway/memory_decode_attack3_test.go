@@ -26,22 +26,8 @@ import (
 // cap (+ the 48 MiB allowance TestMemoryDecodeWithinBudget uses).
 func TestMemoryNestedArraysAttack3(t *testing.T) {
 	cfg := gateway.DefaultConfig()
-	pe := newProbeEnv(t, func(o *gateway.Options) { // the shipped limits
-		o.Config.MaxBodyBytes = 0
-		o.Config.MaxInflightBytes = 0
-		o.Config.MaxInflightBytesPerPrincipal = 0
-		o.Config.Audit.PlaintextArgsTools, o.Config.Audit.PlaintextArgsMax = nil, 0
-	})
+	pe, entered, unblock := heldProbeEnv(t)
 	const allowance = 48 << 20
-	release := make(chan struct{})
-	entered := make(chan struct{}, 64)
-	pe.probe.onCall = func() {
-		entered <- struct{}{}
-		<-release
-	}
-	var releaseOnce sync.Once
-	unblock := func() { releaseOnce.Do(func() { close(release) }) }
-	t.Cleanup(unblock)
 
 	const n = 8 // principals, one call each, each within its share
 	tokens := make([]string, n)

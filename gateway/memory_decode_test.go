@@ -36,22 +36,8 @@ func TestMemoryDecodeWithinBudget(t *testing.T) {
 		{"over the share", 330_000, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			pe := newProbeEnv(t, func(o *gateway.Options) { // the shipped limits
-				o.Config.MaxBodyBytes = 0
-				o.Config.MaxInflightBytes = 0
-				o.Config.MaxInflightBytesPerPrincipal = 0
-				o.Config.Audit.PlaintextArgsTools, o.Config.Audit.PlaintextArgsMax = nil, 0
-			})
+			pe, entered, unblock := heldProbeEnv(t)
 			const allowance = 48 << 20
-			release := make(chan struct{})
-			entered := make(chan struct{}, 64)
-			pe.probe.onCall = func() {
-				entered <- struct{}{}
-				<-release
-			}
-			var releaseOnce sync.Once
-			unblock := func() { releaseOnce.Do(func() { close(release) }) }
-			t.Cleanup(unblock)
 
 			const n = 8
 			junk := strings.TrimSuffix(strings.Repeat("{},", tc.items), ",")
@@ -110,4 +96,27 @@ func TestMemoryDecodeWithinBudget(t *testing.T) {
 			}
 		})
 	}
+}
+
+// heldProbeEnv is a probe environment with the shipped limits whose service
+// holds every call until unblock (also run at cleanup); entered receives one
+// value per call that reached it.
+func heldProbeEnv(t *testing.T) (pe *probeEnv, entered chan struct{}, unblock func()) {
+	t.Helper()
+	pe = newProbeEnv(t, func(o *gateway.Options) {
+		o.Config.MaxBodyBytes = 0
+		o.Config.MaxInflightBytes = 0
+		o.Config.MaxInflightBytesPerPrincipal = 0
+		o.Config.Audit.PlaintextArgsTools, o.Config.Audit.PlaintextArgsMax = nil, 0
+	})
+	release := make(chan struct{})
+	entered = make(chan struct{}, 64)
+	pe.probe.onCall = func() {
+		entered <- struct{}{}
+		<-release
+	}
+	var once sync.Once
+	unblock = func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock)
+	return pe, entered, unblock
 }

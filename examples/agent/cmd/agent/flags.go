@@ -67,7 +67,7 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (fla
 	fs.StringVar(&f.messageID, "message-id", getenv("AGENT_MESSAGE_ID"), "the message id, i.e. the intent id (env AGENT_MESSAGE_ID; default: generated)")
 	fs.StringVar(&f.jaeger, "jaeger", def("JAEGER_URL", agent.DefaultJaegerURL), "Jaeger query URL for the trace link and tree; empty: skip (env JAEGER_URL)")
 	fs.StringVar(&f.jaegerUI, "jaeger-ui", getenv("JAEGER_UI_URL"), "where the printed trace link points: the Jaeger UI's base URL when it differs from --jaeger, e.g. http://127.0.0.1:16686 under compose, "+
-			"or a URL with {trace_id}, e.g. http://127.0.0.1:16686/api/v3/traces/{trace_id} for the local Jaeger build, whose UI is a placeholder (env JAEGER_UI_URL; default: --jaeger)")
+		"or a URL with {trace_id}, e.g. http://127.0.0.1:16686/api/v3/traces/{trace_id} for the local Jaeger build, whose UI is a placeholder (env JAEGER_UI_URL; default: --jaeger)")
 	fs.DurationVar(&f.jaegerWait, "jaeger-wait", 60*time.Second, "how long to wait for Jaeger to hold the whole trace")
 	fs.BoolVar(&f.setup, "setup", setup, "first create the message's user with the admin client, in a trace of its own (env AGENT_SETUP)")
 	if err := fs.Parse(args); err != nil {
