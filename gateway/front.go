@@ -158,6 +158,17 @@ func (f *front) read(ex *exchange, w http.ResponseWriter, r *http.Request) {
 		ex.refuse(refuseWith(reason.InvalidRequest, "cannot read the request body"))
 		return
 	}
+	if r.ContentLength < 0 {
+		// A body of unknown length was reserved at the limit while it was
+		// read; from now on what it holds is its buffer.
+		release()
+		want = int64(cap(body))
+		if release, ok = f.inflight.take(ex.principalKey(), want); !ok {
+			ex.refuse(overloaded())
+			return
+		}
+		ex.onDone(release)
+	}
 	m, err := wire.Parse(body, f.depth)
 	if err != nil {
 		var we *wire.Error
