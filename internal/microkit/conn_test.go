@@ -50,7 +50,8 @@ func (l *callLog) wrapper(next server.HandlerFunc) server.HandlerFunc {
 	}
 }
 
-func callsWithMode(t *testing.T, mode microkit.ConnMode, n int, md metadata.Metadata) []seenCall {
+// callsWithMode makes n sequential calls in mode, pause apart.
+func callsWithMode(t *testing.T, mode microkit.ConnMode, n int, md metadata.Metadata, pause time.Duration) []seenCall {
 	t.Helper()
 	reg, _ := microkit.NewRegistry("", nil)
 	var log callLog
@@ -62,6 +63,7 @@ func callsWithMode(t *testing.T, mode microkit.ConnMode, n int, md metadata.Meta
 	t.Cleanup(func() { _ = cli.Close() })
 	ctx := metadata.NewContext(context.Background(), md)
 	for range n {
+		time.Sleep(pause)
 		var rsp EchoResponse
 		if err := cli.Call(ctx, cli.NewRequest("echo", "Echo.Say", &EchoRequest{Text: "x"}), &rsp, client.WithRetries(0)); err != nil {
 			t.Fatalf("Call: %v", err)
@@ -78,7 +80,7 @@ func callsWithMode(t *testing.T, mode microkit.ConnMode, n int, md metadata.Meta
 func TestConnStreamIDUniquePerCall(t *testing.T) {
 	// A caller's own (lower-case) Micro-Stream must not reach the wire
 	// beside the client's: two spellings of one header arrive in random order.
-	calls := callsWithMode(t, microkit.ConnStreamID, 5, metadata.Metadata{"micro-stream": "caller", "Test-Key": "v"})
+	calls := callsWithMode(t, microkit.ConnStreamID, 5, metadata.Metadata{"micro-stream": "caller", "Test-Key": "v"}, 0)
 	streams := map[string]bool{}
 	for i, c := range calls {
 		if c.stream == "" || c.stream == "caller" || streams[c.stream] {
@@ -102,7 +104,7 @@ func TestConnStreamIDUniquePerCall(t *testing.T) {
 
 func TestConnPerCallNewConnectionEachCall(t *testing.T) {
 	remotes := map[string]bool{}
-	for i, c := range callsWithMode(t, microkit.ConnPerCall, 4, metadata.Metadata{"Test-Key": "v"}) {
+	for i, c := range callsWithMode(t, microkit.ConnPerCall, 4, metadata.Metadata{"Test-Key": "v"}, 0) {
 		if remotes[c.remote] {
 			t.Errorf("call %d reused connection %s", i, c.remote)
 		}
@@ -114,7 +116,11 @@ func TestConnPerCallNewConnectionEachCall(t *testing.T) {
 }
 
 func TestConnGoMicroDefaultUnchanged(t *testing.T) {
-	calls := callsWithMode(t, microkit.ConnGoMicroDefault, 2, metadata.Metadata{"Test-Key": "v"})
+	// go-micro's default loses an answer when a call follows the previous
+	// one on the same connection before the server released its socket
+	// (the bug ConnStreamID works around): the calls are spaced so this
+	// test sees the mode, not that race.
+	calls := callsWithMode(t, microkit.ConnGoMicroDefault, 2, metadata.Metadata{"Test-Key": "v"}, 100*time.Millisecond)
 	for i, c := range calls {
 		if c.stream != "" || c.isStream || c.remote != calls[0].remote {
 			t.Errorf("call %d: Micro-Stream %q on %s (call 0 on %s), want go-micro's pooled default untouched", i, c.stream, c.remote, calls[0].remote)
